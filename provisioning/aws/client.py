@@ -1,0 +1,134 @@
+"""The one place boto3 clients are made.
+
+Every client gets the run's region, the endpoint (moto/LocalStack offline, none live),
+standard retries and timeouts, and event hooks that
+  - count and log every API call (benchmarks and the report read the counter),
+  - refuse any request to a non-loopback host when the run is not live,
+  - refuse mutating calls in read-only (``--existing``) mode,
+  - optionally add a fixed latency per call (benchmarks only).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.client import BaseClient
+from botocore.config import Config
+
+from provisioning.errors import GuardError, OptionError
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["offline", "endpoint", "live"]
+READ_PREFIXES = ("Describe", "Get", "List", "Search", "Lookup")
+OFFLINE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
+                       "aws_session_token": "testing"}
+GLOBAL_SERVICE_REGIONS = {"pricing": "us-east-1", "ce": "us-east-1", "iam": "us-east-1"}
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when url's host is localhost or in 127.0.0.0/8 or ::1."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint(url: str) -> str:
+    """Validate an --aws-endpoint value: http(s) URL on a loopback host."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OptionError("--aws-endpoint", url, "must be an http(s) URL such as http://127.0.0.1:5000")
+    if not is_loopback_url(url):
+        raise OptionError("--aws-endpoint", url,
+                          "must be on this machine (127.0.0.0/8, ::1 or localhost); offline runs never "
+                          "dial anything else")
+    return url
+
+
+@dataclass
+class CallLog:
+    """Counts API calls per service and operation (thread-safe)."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, service: str, operation: str) -> None:
+        with self.lock:
+            self.counts[f"{service}:{operation}"] += 1
+
+    @property
+    def total(self) -> int:
+        with self.lock:
+            return sum(self.counts.values())
+
+    def mutating(self) -> int:
+        """Number of calls that were not reads."""
+        with self.lock:
+            return sum(n for k, n in self.counts.items() if not k.split(":", 1)[1].startswith(READ_PREFIXES))
+
+
+class ClientFactory:
+    """Build and cache boto3 clients for one run; see the module docstring for the hooks."""
+
+    def __init__(self, *, region: str, mode: Mode, endpoint_url: str | None = None,
+                 session: boto3.session.Session | None = None, read_only: bool = False,
+                 latency_s: float = 0.0, max_attempts: int = 5) -> None:
+        if mode != "live":
+            if endpoint_url is None:
+                raise GuardError("offline runs need an endpoint: refusing to build AWS clients that would "
+                                 "reach real AWS (use --aws-live for that)")
+            check_endpoint(endpoint_url)
+        elif endpoint_url is not None:
+            raise OptionError("--aws-endpoint", endpoint_url, "cannot be combined with --aws-live")
+        self.region = region
+        self.mode: Mode = mode
+        self.endpoint_url = endpoint_url
+        self.read_only = read_only
+        self.latency_s = latency_s
+        self.calls = CallLog()
+        if session is None:
+            session = boto3.session.Session(**OFFLINE_CREDENTIALS) if mode != "live" else boto3.session.Session()
+        self._session = session
+        self._config = Config(retries={"mode": "standard", "max_attempts": max_attempts},
+                              connect_timeout=10, read_timeout=60, user_agent_extra="cozystack-aws-tdg")
+        self._clients: dict[tuple[str, str], BaseClient] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """Return the cached client for service (global services get their home region)."""
+        region = region or GLOBAL_SERVICE_REGIONS.get(service, self.region)
+        key = (service, region)
+        with self._lock:
+            if key not in self._clients:
+                c = self._session.client(service, region_name=region, endpoint_url=self.endpoint_url,
+                                         config=self._config)
+                c.meta.events.register("before-call", self._before_call)
+                c.meta.events.register("before-send", self._before_send)
+                self._clients[key] = c
+            return self._clients[key]
+
+    def _before_call(self, model: Any, params: Any, **_: Any) -> None:
+        service = model.service_model.service_name
+        op = model.name
+        if self.read_only and not op.startswith(READ_PREFIXES):
+            raise GuardError(f"read-only mode (--existing): refusing {service}:{op}")
+        self.calls.add(service, op)
+        log.debug("aws call %s:%s", service, op)
+
+    def _before_send(self, request: Any, **_: Any) -> None:
+        if self.mode != "live" and not is_loopback_url(request.url):
+            raise GuardError(f"offline run tried to reach {urlsplit(request.url).hostname}: refused")
+        if self.latency_s:
+            time.sleep(self.latency_s)
