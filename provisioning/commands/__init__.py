@@ -1,0 +1,1 @@
+"""One module per `tdg` subcommand, each with register(subparsers)."""
