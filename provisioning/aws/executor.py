@@ -1,0 +1,106 @@
+"""Apply a plan (find by tag, else create) and tear it down again from the ledger."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+# Importing the kind modules registers them.
+from provisioning.aws import network, routing, security  # noqa: F401
+from provisioning.aws.kinds import REGISTRY, RunContext
+from provisioning.aws.ledger import Entry, Ledger
+from provisioning.errors import DependencyError, GuardError, NotFoundError, SetupError, TeardownError
+from provisioning.plan import Ref, ResourceSpec
+from provisioning.tags import is_ours
+
+log = logging.getLogger(__name__)
+
+
+def resolve(value: Any, ids: Mapping[str, str]) -> Any:
+    """Replace every Ref in value by the id recorded for its key."""
+    if isinstance(value, Ref):
+        if value.key not in ids:
+            raise SetupError(f"plan refers to {value.key!r} before it was provisioned")
+        return ids[value.key]
+    if isinstance(value, Mapping):
+        return {k: resolve(v, ids) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [resolve(v, ids) for v in value]
+    return value
+
+
+class Executor:
+    """Ensure specs in order and tear down what the ledger holds, in reverse."""
+
+    def __init__(self, ctx: RunContext, ledger: Ledger, *, sleep: Callable[[float], None] = time.sleep,
+                 dependency_attempts: int = 8, backoff_s: float = 2.0, backoff_max_s: float = 30.0) -> None:
+        self.ctx = ctx
+        self.ledger = ledger
+        self.ids: dict[str, str] = {e.key: e.id for e in ledger.entries()}
+        self._sleep = sleep
+        self._attempts = dependency_attempts
+        self._backoff = backoff_s
+        self._backoff_max = backoff_max_s
+
+    def ensure(self, specs: Iterable[ResourceSpec]) -> dict[str, str]:
+        """Find each spec's resource by tag, or create it; record it; return key -> id."""
+        for spec in specs:
+            if spec.key in self.ids:
+                continue
+            kind = REGISTRY[spec.kind]
+            rid = kind.find(self.ctx, spec)
+            created = rid is None
+            if rid is None:
+                if self.ctx.clients.read_only:
+                    raise GuardError(f"read-only mode: {spec.kind} {spec.name!r} does not exist and "
+                                     "will not be created")
+                log.info("creating %s %s", spec.kind, spec.name)
+                rid = kind.create(self.ctx, spec, resolve(dict(spec.params), self.ids))
+            else:
+                log.info("reusing %s %s (%s)", spec.kind, spec.name, rid)
+            self.ids[spec.key] = rid
+            self.ledger.add(Entry(spec.kind, spec.key, rid, spec.phase, self.ctx.clients.region, created))
+        return dict(self.ids)
+
+    def teardown(self, phase: str | None = None) -> None:
+        """Destroy the ledger's resources (of one phase) in reverse; raise one error listing failures."""
+        failures: list[tuple[str, str]] = []
+        for entry in reversed(self.ledger.entries(phase)):
+            what = f"{entry.kind} {entry.id} ({entry.key})"
+            try:
+                self._destroy(entry)
+            except (GuardError, SetupError) as exc:
+                log.error("teardown of %s failed: %s", what, exc)
+                failures.append((what, str(exc)))
+                continue
+            self.ledger.remove(entry)
+            self.ids.pop(entry.key, None)
+        if failures:
+            raise TeardownError(failures)
+
+    def _destroy(self, entry: Entry) -> None:
+        kind = REGISTRY[entry.kind]
+        tags = kind.tags(self.ctx, entry.id)
+        if tags is None:
+            log.info("%s %s is already gone", entry.kind, entry.id)
+            return
+        if not is_ours(tags, self.ctx.run_id):
+            raise GuardError(f"refusing to delete {entry.kind} {entry.id}: it does not carry ManagedBy=tdg and "
+                             f"tdg:run-id={self.ctx.run_id} (tags: {sorted(tags)})")
+        delay = self._backoff
+        for attempt in range(1, self._attempts + 1):
+            try:
+                kind.destroy(self.ctx, entry.id)
+                log.info("deleted %s %s", entry.kind, entry.id)
+                return
+            except NotFoundError:
+                return
+            except DependencyError as exc:
+                if attempt == self._attempts:
+                    raise SetupError(f"still has dependants after {attempt} attempts: {exc}") from exc
+                log.warning("%s %s has dependants (attempt %d), retrying in %.0fs", entry.kind, entry.id,
+                            attempt, delay)
+                self._sleep(delay)
+                delay = min(delay * 2, self._backoff_max)

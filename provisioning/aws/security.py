@@ -1,0 +1,90 @@
+"""Security groups and their ingress rules.
+
+Groups and rules are separate kinds because the bastion and node groups refer to each
+other: both groups exist before either's rules are added, and rules are revoked before
+either group is deleted. A rule set is marked applied with a tag on its group.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from provisioning.aws.errors import aws_call
+from provisioning.aws.kinds import Kind, RunContext, ec2_finder, ec2_tag_reader, register
+from provisioning.errors import NotFoundError
+from provisioning.plan import ResourceSpec
+
+INGRESS_MARKER = "tdg:ingress"
+_group_tags = ec2_tag_reader("describe_security_groups", "GroupIds", "SecurityGroups")
+
+
+def _create_sg(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
+    with aws_call("CreateSecurityGroup"):
+        return str(ctx.ec2.create_security_group(
+            GroupName=f"{spec.name}-{ctx.run_id}", Description=p["description"], VpcId=p["vpc"],
+            TagSpecifications=ctx.tag_spec("security-group", spec))["GroupId"])
+
+
+def _destroy_sg(ctx: RunContext, rid: str) -> None:
+    with aws_call("DeleteSecurityGroup"):
+        ctx.ec2.delete_security_group(GroupId=rid)
+
+
+register(Kind("security_group", ec2_finder("describe_security_groups", "SecurityGroups", "GroupId",
+                                          "security_group"), _create_sg, _destroy_sg, _group_tags))
+
+
+def ip_permission(rule: dict[str, Any]) -> dict[str, Any]:
+    """One planned rule as an EC2 IpPermission."""
+    perm: dict[str, Any] = {"IpProtocol": rule["protocol"]}
+    if "port" in rule:
+        perm["FromPort"] = perm["ToPort"] = int(rule["port"])
+    desc = rule.get("description", "")
+    if "group" in rule:
+        perm["UserIdGroupPairs"] = [{"GroupId": rule["group"], "Description": desc}]
+    if "ipv6" in rule:
+        perm["Ipv6Ranges"] = [{"CidrIpv6": rule["ipv6"], "Description": desc}]
+    if "ipv4" in rule:
+        perm["IpRanges"] = [{"CidrIp": rule["ipv4"], "Description": desc}]
+    return perm
+
+
+def _find_ingress(ctx: RunContext, spec: ResourceSpec) -> str | None:
+    group_key = spec.key.removesuffix("-ingress")
+    gid = ec2_finder("describe_security_groups", "SecurityGroups", "GroupId", "security_group")(
+        ctx, ResourceSpec("security_group", group_key, spec.phase, spec.name))
+    if gid is None:
+        return None
+    tags = _group_tags(ctx, gid) or {}
+    return gid if tags.get(INGRESS_MARKER) == "applied" else None
+
+
+def _create_ingress(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
+    gid = str(p["group"])
+    with aws_call("AuthorizeSecurityGroupIngress"):
+        ctx.ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[ip_permission(r) for r in p["rules"]])
+        ctx.ec2.create_tags(Resources=[gid], Tags=[{"Key": INGRESS_MARKER, "Value": "applied"}])
+    return gid
+
+
+def _strip(perm: dict[str, Any]) -> dict[str, Any]:
+    keep = ("IpProtocol", "FromPort", "ToPort", "IpRanges", "Ipv6Ranges", "PrefixListIds")
+    out = {k: v for k, v in perm.items() if k in keep and v not in ([], None)}
+    if perm.get("UserIdGroupPairs"):
+        out["UserIdGroupPairs"] = [{"GroupId": g["GroupId"]} for g in perm["UserIdGroupPairs"]]
+    return out
+
+
+def _destroy_ingress(ctx: RunContext, rid: str) -> None:
+    with aws_call("DescribeSecurityGroups"):
+        groups = ctx.ec2.describe_security_groups(GroupIds=[rid])["SecurityGroups"]
+    if not groups:
+        raise NotFoundError("RevokeSecurityGroupIngress", "InvalidGroup.NotFound", rid)
+    perms = [_strip(p) for p in groups[0].get("IpPermissions", [])]
+    with aws_call("RevokeSecurityGroupIngress"):
+        if perms:
+            ctx.ec2.revoke_security_group_ingress(GroupId=rid, IpPermissions=perms)
+        ctx.ec2.delete_tags(Resources=[rid], Tags=[{"Key": INGRESS_MARKER}])
+
+
+register(Kind("sg_ingress", _find_ingress, _create_ingress, _destroy_ingress, _group_tags))
