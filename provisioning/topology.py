@@ -171,9 +171,8 @@ def _check_network(t: Topology, out: list[Problem]) -> None:
             out.append(Problem(f"{where}.ipv6", True, "an IPv6 subnet needs vpc.ipv6: true"))
         if s.ipv6_default_route and not s.ipv6:
             out.append(Problem(f"{where}.ipv6_default_route", "igw", "needs ipv6: true on the subnet"))
-        if s.default_route == "igw" or s.ipv6_default_route == "igw":
-            if not t.internet_gateway:
-                out.append(Problem(f"{where}.default_route", "igw", "needs internet_gateway: true"))
+        if "igw" in (s.default_route, s.ipv6_default_route) and not t.internet_gateway:
+            out.append(Problem(f"{where}.default_route", "igw", "needs internet_gateway: true"))
         if s.default_route == "nat" and t.nat_gateway_subnet is None:
             out.append(Problem(f"{where}.default_route", "nat", "needs nat_gateway.subnet"))
     if t.nat_gateway_subnet is not None:

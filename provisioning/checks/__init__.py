@@ -1,0 +1,1 @@
+"""Checks: pure functions from (plan, observed state) to violations."""

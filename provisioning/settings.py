@@ -1,0 +1,112 @@
+"""Run settings: the validated result of the command-line options, built before any API call."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from provisioning import profiles
+from provisioning.aws.client import Mode, check_endpoint
+from provisioning.errors import OptionError
+from provisioning.topology import PHASES, Topology
+
+RUN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,30}[a-z0-9]$")
+DOC_PREFIX = ipaddress.IPv6Network("2001:db8::/32")
+HOME_ENV = "TDG_HOME_IPV6"
+
+
+def new_run_id() -> str:
+    """A short random run id (8 hex characters)."""
+    return secrets.token_hex(4)
+
+
+def check_run_id(option: str, value: str) -> str:
+    """Validate a run id: 4-32 of a-z, 0-9 and '-', starting and ending alphanumeric."""
+    if not RUN_ID_RE.match(value):
+        raise OptionError(option, value, "a run id is 4-32 characters of a-z, 0-9 and '-', "
+                                         "starting and ending with a letter or digit")
+    return value
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything a run needs to know, validated."""
+
+    mode: Mode
+    endpoint: str | None
+    topology: Topology
+    phases: tuple[str, ...]
+    run_id: str
+    keep: bool = False
+    reuse: bool = False
+    existing: bool = False
+    budget_usd_per_month: float | None = None
+    strict_verdict: bool = False
+    stop_on_verdict: bool = False
+    reports_dir: Path = Path("reports")
+
+    @property
+    def last_phase(self) -> str:
+        return self.phases[-1]
+
+    @property
+    def evidence(self) -> str:
+        """How AWS state is observed in this run, in the report's words."""
+        return {"offline": "AWS API (moto server on loopback)",
+                "endpoint": f"AWS API (endpoint {self.endpoint})",
+                "live": "AWS API (live)"}[self.mode]
+
+
+def build(*, aws_live: bool = False, aws_endpoint: str | None = None, profile: str = profiles.DEFAULT_PROFILE,
+          phase: str | None = None, keep: bool = False, reuse: str | None = None, run_id: str | None = None,
+          existing: bool = False, budget: float | None = None, strict_verdict: bool = False,
+          stop_on_verdict: bool = False, reports_dir: str | Path = "reports",
+          env: Mapping[str, str] | None = None) -> RunSettings:
+    """Validate the options and load the profile; raise OptionError/ProfileError naming the problem."""
+    env = os.environ if env is None else env
+    if aws_live and aws_endpoint:
+        raise OptionError("--aws-endpoint", aws_endpoint, "cannot be combined with --aws-live")
+    mode: Mode = "live" if aws_live else ("endpoint" if aws_endpoint else "offline")
+    endpoint = check_endpoint(aws_endpoint) if aws_endpoint else None
+    if phase is not None and phase not in PHASES:
+        raise OptionError("--phase", phase, f"must be one of {', '.join(PHASES)}")
+    phases = PHASES[: PHASES.index(phase) + 1] if phase else PHASES
+    if reuse is not None:
+        check_run_id("--reuse", reuse)
+        if run_id is not None and run_id != reuse:
+            raise OptionError("--run-id", run_id, f"conflicts with --reuse {reuse} (a reused run keeps its id)")
+        if mode == "offline":
+            raise OptionError("--reuse", reuse, "needs resources that outlive pytest: use it with --aws-endpoint "
+                                                "or --aws-live (the built-in moto server dies with the session)")
+    rid = reuse or (check_run_id("--run-id", run_id) if run_id else new_run_id())
+    if budget is not None and budget <= 0:
+        raise OptionError("--budget", budget, "must be a positive number of US dollars per month")
+    if keep and mode == "offline":
+        raise OptionError("--keep", True, "the built-in moto server dies with the session, so nothing can be "
+                                          "kept: use --aws-endpoint or --aws-live")
+    topo = profiles.load(profile)
+    home = env.get(HOME_ENV)
+    if home:
+        topo = profiles.with_home_ipv6(topo, home)
+    if mode == "live":
+        _check_live_home(topo, home)
+    return RunSettings(mode=mode, endpoint=endpoint, topology=topo, phases=phases, run_id=rid, keep=keep,
+                       reuse=reuse is not None, existing=existing,
+                       budget_usd_per_month=budget if budget is not None else topo.budget_usd_per_month,
+                       strict_verdict=strict_verdict, stop_on_verdict=stop_on_verdict,
+                       reports_dir=Path(reports_dir))
+
+
+def _check_live_home(topo: Topology, from_env: str | None) -> None:
+    home = topo.access.home_ipv6
+    if home is None:
+        raise OptionError(HOME_ENV, None, "live runs need the operator's home IPv6 address (/128)")
+    if ipaddress.IPv6Network(home).subnet_of(DOC_PREFIX):
+        where = HOME_ENV if from_env else f"profile {topo.name}: access.home_ipv6"
+        raise OptionError(where, home, f"is a documentation address (2001:db8::/32); set {HOME_ENV} to your "
+                                       "real home IPv6 /128 for live runs")

@@ -1,0 +1,1 @@
+"""Step definitions: thin glue between Gherkin and fixtures/provisioning (never boto3)."""
