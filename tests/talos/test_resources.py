@@ -1,0 +1,86 @@
+"""Typed parsing of talosctl objects, fed with the recorded shapes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fixtures.talosctl_standin import standin_dir
+from provisioning.talos.adapter import parse_json_stream
+from provisioning.talos.resources import (
+    Address,
+    AddressSpec,
+    Disk,
+    Extension,
+    MachineStatus,
+    MemoryStats,
+    OperatorSpec,
+    ResourceShapeError,
+    Service,
+    SystemDisk,
+    TimeStatus,
+    Version,
+)
+
+
+def recorded(name: str) -> list[dict]:
+    return parse_json_stream((Path(standin_dir()) / "recordings" / f"{name}.json").read_text())
+
+
+def test_every_recording_is_concatenated_objects_not_a_list() -> None:
+    for path in (Path(standin_dir()) / "recordings").glob("*.json"):
+        text = path.read_text()
+        assert not text.lstrip().startswith("["), path.name
+        objs = parse_json_stream(text)
+        assert objs, path.name
+        assert all(set(o) == {"metadata", "node", "spec"} for o in objs), path.name
+
+
+def test_memory_kb_is_exposed_in_mib() -> None:
+    (mem,) = [MemoryStats.parse(o) for o in recorded("memorystats")]
+    assert mem.node == "10.10.0.101"
+    assert mem.total_kb == 3931076
+    assert mem.total_mib == 3838
+
+
+def test_disk_without_rotational_key_is_not_rotational() -> None:
+    (disk,) = [Disk.parse(o) for o in recorded("disks")]
+    assert (disk.id, disk.dev_path, disk.transport, disk.rotational) == ("nvme0n1", "/dev/nvme0n1", "nvme", False)
+    assert disk.size_gib == 50.0
+    assert disk.model == "Amazon Elastic Block Store"
+
+
+def test_system_disk_machine_status_time_and_version() -> None:
+    assert SystemDisk.parse(recorded("systemdisk")[0]).disk_id == "nvme0n1"
+    status = MachineStatus.parse(recorded("machinestatus")[0])
+    assert (status.stage, status.ready, status.unmet) == ("running", True, ())
+    assert TimeStatus.parse(recorded("timestatus")[0]).synced is True
+    assert Version.parse(recorded("versions")[0]).version == "v1.12.7"
+
+
+def test_network_resources() -> None:
+    addrs = [Address.parse(o) for o in recorded("addresses")]
+    assert ("10.10.0.101", "ens5", "inet4") in {(a.ip, a.link_name, a.family) for a in addrs}
+    specs = [AddressSpec.parse(o) for o in recorded("addressspecs")]
+    assert {(s.ip, s.layer, s.namespace) for s in specs if s.link_name == "ens5"} == {
+        ("10.10.0.101", "configuration", "network")}
+    (op,) = [OperatorSpec.parse(o) for o in recorded("operatorspecs")]
+    assert (op.operator, op.link_name, op.layer) == ("dhcp4", "ens5", "default")
+
+
+def test_extensions_and_services() -> None:
+    exts = [Extension.parse(o) for o in recorded("extensions")]
+    assert [(e.name, e.version) for e in exts] == [("spin", "v0.21.0"), ("tailscale", "1.84.3")]
+    svcs = {s.id: s for s in (Service.parse(o) for o in recorded("services"))}
+    assert svcs["etcd"].running and svcs["etcd"].healthy
+    assert svcs["ext-tailscale"].running and svcs["ext-tailscale"].unknown
+
+
+def test_missing_fields_raise_a_shape_error() -> None:
+    with pytest.raises(ResourceShapeError, match="no 'node'"):
+        MemoryStats.parse({"metadata": {"id": "latest"}, "spec": {"total": 1}})
+    with pytest.raises(ResourceShapeError, match="spec.total"):
+        MemoryStats.parse({"node": "10.0.0.1", "metadata": {"id": "latest"}, "spec": {}})
+    with pytest.raises(ResourceShapeError, match="metadata.id"):
+        Disk.parse({"node": "10.0.0.1", "metadata": {}, "spec": {}})
