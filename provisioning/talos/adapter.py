@@ -120,9 +120,10 @@ class Talosctl:
         return found
 
     def _argv(self, nodes: Sequence[str], args: Sequence[str]) -> list[str]:
+        binary = self.resolve_binary()
         if not self.talosconfig.is_file():
             raise TalosconfigMissing(f"talosconfig not found at {self.talosconfig}")
-        argv = [self.resolve_binary(), "--talosconfig", str(self.talosconfig), "-e", ",".join(self.endpoints)]
+        argv = [binary, "--talosconfig", str(self.talosconfig), "-e", ",".join(self.endpoints)]
         if nodes:
             argv += ["-n", ",".join(nodes)]
         return argv + list(args)
