@@ -1,0 +1,108 @@
+"""Pure checks: each passes on good input and fails, naming resource/expected/actual, on bad input."""
+
+from __future__ import annotations
+
+from provisioning.kube.adapter import HelmRelease, KubeNode, KubeVirtStatus, PendingPod, RuntimeClassInfo, SpinAppStatus
+from provisioning.kube.checks import (
+    blocked_by,
+    check_helmreleases_ready,
+    check_kubevirt_deployed,
+    check_kvm,
+    check_node_architecture,
+    check_node_capacity,
+    check_nodes_ready,
+    check_runtimeclass,
+    check_spinapps_ready,
+    check_talos_extensions,
+    scheduling_blockers,
+    scheduling_reasons,
+)
+
+GIB = 2**30
+MSG = ("0/3 nodes are available: 3 Insufficient cpu, 3 Insufficient memory. preemption: 0/3 nodes are available: "
+       "3 No preemption victims found for incoming pod.")
+
+
+def node(name: str = "n1", *, ready: bool = True, arch: str = "arm64", cpu_m: int = 8000, mem_gib: float = 32,
+         kvm: int | None = 1000, ext: dict[str, str] | None = None) -> KubeNode:
+    return KubeNode(name, ready, arch, "10.10.0.101", cpu_m, int(mem_gib * GIB), kvm, ext or {"spin": "v1"})
+
+
+def hr(ns: str, name: str, ready: bool = True, deps: tuple[str, ...] = (), reason: str = "InstallSucceeded",
+       message: str = "ok") -> HelmRelease:
+    return HelmRelease(ns, name, ready, reason, message, deps)
+
+
+def test_nodes_ready_flags_missing_and_not_ready_nodes() -> None:
+    assert check_nodes_ready([node("a"), node("b")], ["a", "b"]) == []
+    found = [str(v) for v in check_nodes_ready([node("a", ready=False)], ["a", "b"])]
+    assert found == ["Node b: expected registered, got missing", "Node a: expected Ready=True, got Ready=False"]
+    assert check_nodes_ready([]) != []
+
+
+def test_architecture_and_capacity() -> None:
+    assert check_node_architecture([node()], "arm64") == []
+    assert str(check_node_architecture([node(arch="amd64")], "arm64")[0]) == \
+        "Node n1: expected architecture arm64, got amd64"
+    assert check_node_capacity([node()], min_cores=8, min_memory_gib=24) == []
+    small = check_node_capacity([node(cpu_m=1950, mem_gib=3.5)], min_cores=8, min_memory_gib=24)
+    assert [v.actual for v in small] == ["1.95 cores", "3.5 GiB"]
+
+
+def test_talos_extensions_names_the_missing_ones() -> None:
+    nodes = [node("gw", ext={"spin": "v1", "tailscale": "v1"}), node("c2")]
+    assert check_talos_extensions(nodes, {"gw": ["spin", "tailscale"], "c2": ["spin"]}) == []
+    bad = check_talos_extensions(nodes, {"c2": ["spin", "tailscale"], "c9": ["spin"]})
+    assert "missing ['tailscale']" in bad[0].actual and bad[1].actual == "node missing"
+
+
+def test_scheduling_reasons_split_the_scheduler_message() -> None:
+    assert scheduling_reasons(MSG) == ["Insufficient cpu", "Insufficient memory"]
+    assert scheduling_reasons("something else") == ["something else"]
+    pods = [PendingPod("ns", "a", (MSG,)), PendingPod("ns", "b", ("0/3 nodes are available: 3 Insufficient memory.",))]
+    assert scheduling_blockers(pods) == {"Insufficient memory": 2, "Insufficient cpu": 1}
+
+
+def test_blocked_by_follows_the_first_not_ready_dependency_to_the_root() -> None:
+    releases = [hr("c", "cilium"), hr("cm", "cert-manager", False, ("c/cilium",), "InstallFailed", "deadline"),
+                hr("cm", "issuers", False, ("c/cilium", "cm/cert-manager"), "DependencyNotReady"),
+                hr("s", "snapshot", False, ("cm/issuers",), "DependencyNotReady"),
+                hr("x", "orphan", False, ("x/missing",), "DependencyNotReady")]
+    index = {r.key: r for r in releases}
+    assert blocked_by(index["s/snapshot"], index) == ["cm/issuers", "cm/cert-manager"]
+    assert blocked_by(index["cm/cert-manager"], index) == []
+    assert blocked_by(index["x/orphan"], index) == ["x/missing"]
+    loop = {"a/a": hr("a", "a", False, ("b/b",)), "b/b": hr("b", "b", False, ("a/a",))}
+    assert blocked_by(loop["a/a"], loop) == ["b/b"]
+
+
+def test_helmreleases_ready_reports_reason_root_blocker_and_pending_pods() -> None:
+    good = [hr("c", "cilium"), hr("cm", "cert-manager", deps=("c/cilium",))]
+    assert check_helmreleases_ready(good) == []
+    bad = [hr("c", "cilium"), hr("cm", "cert-manager", False, ("c/cilium",), "InstallFailed", "deadline exceeded"),
+           hr("k", "kamaji", False, ("c/cilium", "cm/cert-manager"), "DependencyNotReady", "dependency not ready")]
+    found = check_helmreleases_ready(bad, [PendingPod("cm", "cert-manager-x", (MSG,))])
+    text = [str(v) for v in found]
+    assert text[0] == ("HelmRelease cm/cert-manager: expected Ready=True, got Ready=False "
+                       "(InstallFailed: deadline exceeded)")
+    assert "first blocked dependency cm/cert-manager; root blocker cm/cert-manager (InstallFailed" in text[1]
+    assert text[2] == "Pod cm/cert-manager-x: expected scheduled, got Pending: Insufficient cpu; Insufficient memory"
+    assert check_helmreleases_ready([], min_count=11)[0].actual == "0"
+
+
+def test_kvm_kubevirt_runtimeclass_and_spinapps() -> None:
+    assert check_kvm([node()]) == []
+    assert [v.actual for v in check_kvm([node(kvm=0), node("n2", kvm=None)])] == ["0", "absent"]
+    assert check_kubevirt_deployed([KubeVirtStatus("cozy-kubevirt", "kubevirt", "Deployed")]) == []
+    assert check_kubevirt_deployed([])[0].actual == "no KubeVirt CR"
+    assert check_kubevirt_deployed([KubeVirtStatus("k", "kubevirt", "Deploying")])[0].actual == "Deploying"
+    assert check_runtimeclass([RuntimeClassInfo("wasmtime-spin-v2", "spin")], "wasmtime-spin-v2", "spin") == []
+    assert "missing" in check_runtimeclass([], "wasmtime-spin-v2", "spin")[0].actual
+    assert check_runtimeclass([RuntimeClassInfo("wasmtime-spin-v2", "runc")], "wasmtime-spin-v2",
+                              "spin")[0].actual == "handler runc"
+    ok = SpinAppStatus("default", "hello", 1, 1, True, "MinimumReplicasAvailable")
+    assert check_spinapps_ready([ok]) == [] and check_spinapps_ready([ok], ["default/hello"]) == []
+    waiting = SpinAppStatus("default", "hello", 2, 1, False, "DeploymentNotFound")
+    assert check_spinapps_ready([waiting])[0].actual == "1/2 ready, Available=False (DeploymentNotFound)"
+    assert check_spinapps_ready([], ["default/hello"])[0].actual == "missing"
+    assert check_spinapps_ready([])[0].actual == "none"

@@ -1,0 +1,138 @@
+"""The capacity verdict for the profiles the design talks about (built from the approved profile)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+
+from provisioning import capacity, profiles
+from provisioning.capacity import PREDICTORS, InstanceInfo, assess, price_lookup
+from provisioning.data import DATA_DIR
+from provisioning.kube.checks import CHECK_NAMES
+from provisioning.topology import Node, Topology
+
+PRICES = {"t4g.2xlarge": 0.2944, "m7g.2xlarge": 0.3264, "c7g.metal": 2.3123}
+KVM_LINE = "no /dev/kvm on t4g; KubeVirt VMs cannot run; needs a .metal or nested-virt family"
+
+
+def sized(instance_type: str, data_volume_gb: int = 0) -> Topology:
+    topo = profiles.load("approved")
+    return replace(topo, nodes=tuple(replace(n, instance_type=instance_type, data_volume_gb=data_volume_gb)
+                                     for n in topo.nodes))
+
+
+def unmet(instance_type: str, data_volume_gb: int = 0) -> set[str]:
+    return {r.name for r in assess(sized(instance_type, data_volume_gb), price_per_hour=PRICES.get).unmet}
+
+
+def test_three_t4g_small_miss_cpu_ram_data_disk_and_kvm_but_meet_talos() -> None:
+    verdict = assess(sized("t4g.small"), price_per_hour=PRICES.get)
+    assert {r.name for r in verdict.unmet} == {"cores_per_node", "ram_per_node", "data_disk", "kvm"}
+    assert verdict.requirement("talos_controlplane").met
+    assert verdict.predicts("helmreleases_ready") == "insufficient RAM (24 GiB needed, 2 GiB available)"
+
+
+def test_approved_three_t4g_medium_is_the_designs_expected_failure() -> None:
+    verdict = assess(profiles.load("approved"), price_per_hour=PRICES.get)
+    assert not verdict.met
+    assert {r.name for r in verdict.unmet} == {"cores_per_node", "ram_per_node", "data_disk", "kvm"}
+    assert verdict.predicts("helmreleases_ready") == "insufficient RAM (24 GiB needed, 4 GiB available)"
+    assert verdict.predicts("node_capacity") == "insufficient RAM (24 GiB needed, 4 GiB available)"
+    assert verdict.predicts("kvm") == KVM_LINE
+    assert verdict.requirement("cores_per_node").problem == "insufficient CPU (8 cores needed, 2 available)"
+    assert verdict.recommendation == "RECOMMENDED: scale to 3 nodes with 32 GiB RAM each (t4g.2xlarge, $0.2944/hour)"
+    assert any(a.startswith("ALSO: attach a 256 GB raw data volume") for a in verdict.advice)
+    assert any("c7g.metal" in a and "$2.3123/hour" in a for a in verdict.advice if a.startswith("ALTERNATIVE"))
+
+
+def test_three_t4g_2xlarge_meet_cpu_and_ram_but_not_kvm() -> None:
+    verdict = assess(sized("t4g.2xlarge", 256), price_per_hour=PRICES.get)
+    assert {r.name for r in verdict.unmet} == {"kvm"}
+    assert verdict.requirement("ram_per_node").measured.startswith("32 GiB")
+    assert verdict.predicts("helmreleases_ready") is None
+    assert verdict.predicts("kvm") == KVM_LINE
+    assert verdict.recommendation is None
+
+
+def test_three_c7g_large_like_the_owners_run_miss_cpu_ram_and_kvm() -> None:
+    verdict = assess(sized("c7g.large"), price_per_hour=PRICES.get)
+    assert {r.name for r in verdict.unmet} == {"cores_per_node", "ram_per_node", "data_disk", "kvm"}
+    assert verdict.predicts("kvm") == KVM_LINE.replace("t4g", "c7g")
+    assert verdict.recommendation is not None and "t4g.2xlarge" in verdict.recommendation
+
+
+def test_bare_metal_with_data_disks_meets_everything() -> None:
+    verdict = assess(sized("c7g.metal", 256))
+    assert verdict.met, [r.line for r in verdict.unmet]
+    assert verdict.predicts("helmreleases_ready") is None and verdict.predicts("kvm") is None
+    assert verdict.advice == ()
+
+
+def test_one_node_is_too_few() -> None:
+    topo = profiles.load("approved")
+    verdict = assess(replace(topo, nodes=topo.nodes[:1]))
+    assert verdict.requirement("node_count").problem == "too few nodes (3 needed, 1 available)"
+    assert verdict.recommendation is not None and verdict.recommendation.startswith("RECOMMENDED: scale to 3 nodes")
+
+
+def test_a_nano_control_plane_breaks_the_talos_minimum() -> None:
+    topo = profiles.load("approved")
+    nodes = (replace(topo.nodes[0], instance_type="t4g.nano"),) + tuple(
+        replace(n, instance_type="t4g.micro") for n in topo.nodes[1:])
+    verdict = assess(replace(topo, nodes=nodes))
+    assert not verdict.requirement("talos_controlplane").met
+    assert verdict.requirement("talos_worker").met
+    assert "talos-gateway" in (verdict.predicts("nodes_ready") or "")
+
+
+def test_arm64_is_accepted_but_unverified_and_x86_64_is_documented() -> None:
+    arm = assess(profiles.load("approved")).requirement("architecture")
+    assert arm.met and not arm.verified and "beta" in arm.measured
+    x86 = assess([Node("n1", "10.0.0.10", "gateway", "t3.medium", "img", 50)], architecture="x86_64")
+    assert x86.requirement("architecture").met and x86.requirement("architecture").verified
+
+
+def test_live_instance_facts_override_the_data_file() -> None:
+    live = {"t4g.medium": InstanceInfo(vcpu=8, memory_mib=32768, architecture="arm64", kvm=True)}
+    verdict = assess(profiles.load("approved"), instance_info=live)
+    assert {r.name for r in verdict.unmet} == {"data_disk"}
+
+
+def test_from_describe_reads_the_ec2_shape() -> None:
+    item = {"InstanceType": "c7g.metal", "VCpuInfo": {"DefaultVCpus": 64}, "MemoryInfo": {"SizeInMiB": 131072},
+            "ProcessorInfo": {"SupportedArchitectures": ["arm64"]}, "BareMetal": True}
+    assert InstanceInfo.from_describe(item) == InstanceInfo(64, 131072, "arm64", True)
+
+
+def test_unknown_instance_type_is_refused() -> None:
+    with pytest.raises(ValueError, match="x9.huge"):
+        assess([Node("n1", "10.0.0.10", "gateway", "x9.huge", "img", 50)])
+
+
+def test_prices_fall_back_to_the_data_file_and_the_injected_lookup_wins() -> None:
+    path = DATA_DIR / "prices.yaml"
+    if not path.is_file():
+        pytest.skip("prices.yaml not present")
+    table = yaml.safe_load(path.read_text())["prices"]["eu-west-1"]["instances"]
+    assert price_lookup("eu-west-1")("t4g.2xlarge") == table["t4g.2xlarge"]["usd_per_hour"]
+    assert price_lookup("eu-west-1", {"t4g.2xlarge": 9.0}.get)("t4g.2xlarge") == 9.0
+
+
+def test_without_any_price_the_recommendation_has_no_dollar_figure(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    monkeypatch.setattr(capacity, "DATA_DIR", tmp_path)
+    verdict = assess(profiles.load("approved"))
+    assert verdict.recommendation == "RECOMMENDED: scale to 3 nodes with 32 GiB RAM each (t4g.2xlarge)"
+
+
+def test_every_predicted_check_exists_and_unknown_checks_predict_nothing() -> None:
+    assert set(PREDICTORS) <= set(CHECK_NAMES)
+    assert assess(profiles.load("approved")).predicts("no_such_check") is None
+
+
+def test_requirement_line_names_measured_required_and_source() -> None:
+    line = assess(profiles.load("approved")).requirement("ram_per_node").line
+    assert line.startswith("ram_per_node: NOT met: measured 4 GiB (t4g.medium), required 24 GiB [")
