@@ -1,0 +1,92 @@
+"""The adapter against the loopback stand-in: every check passes on `healthy`, fails on `undersized`."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.kube_standin import StandIn
+from provisioning.errors import GuardError
+from provisioning.kube.adapter import KubeApiError, KubeReader, api_client
+from provisioning.kube.checks import (
+    check_helmreleases_ready,
+    check_kubevirt_deployed,
+    check_kvm,
+    check_node_architecture,
+    check_node_capacity,
+    check_nodes_ready,
+    check_runtimeclass,
+    check_spinapps_ready,
+    check_talos_extensions,
+)
+from provisioning.topology import Topology
+
+EXTENSIONS = {"talos-gateway": ["spin", "tailscale"], "talos-compute-2": ["spin"], "talos-compute-3": ["spin"]}
+NAMES = ["talos-gateway", "talos-compute-2", "talos-compute-3"]
+
+
+def test_nodes_match_the_provisioned_instances(undersized_reader: KubeReader, approved: Topology) -> None:
+    nodes = {n.name: n for n in undersized_reader.nodes()}
+    assert {name: n.internal_ip for name, n in nodes.items()} == {n.name: n.private_ip for n in approved.nodes}
+    gw = nodes["talos-gateway"]
+    assert gw.architecture == "arm64" and gw.ready and gw.kvm_allocatable == 0
+    assert 3 < gw.memory_gib < 4 and gw.cpu_millicores == 1950
+    assert set(gw.extensions) == {"spin", "tailscale"} and set(nodes["talos-compute-2"].extensions) == {"spin"}
+
+
+def test_every_check_passes_on_healthy(healthy_reader: KubeReader) -> None:
+    s = healthy_reader.snapshot()
+    violations = (check_nodes_ready(s.nodes, NAMES) + check_node_architecture(s.nodes, "arm64")
+                  + check_node_capacity(s.nodes, min_cores=8, min_memory_gib=24)
+                  + check_talos_extensions(s.nodes, EXTENSIONS)
+                  + check_helmreleases_ready(s.helmreleases, s.pending_pods, min_count=11)
+                  + check_kvm(s.nodes) + check_kubevirt_deployed(s.kubevirts)
+                  + check_runtimeclass(s.runtimeclasses, "wasmtime-spin-v2", "spin")
+                  + check_spinapps_ready(s.spinapps, ["default/hello-spin"]))
+    assert violations == []
+    assert len(s.helmreleases) == 31 and s.pending_pods == ()
+
+
+def test_undersized_fails_with_the_named_blockers(undersized_reader: KubeReader) -> None:
+    s = undersized_reader.snapshot()
+    assert check_nodes_ready(s.nodes, NAMES) == [] and check_node_architecture(s.nodes, "arm64") == []
+    capacity = check_node_capacity(s.nodes, min_cores=8, min_memory_gib=24)
+    assert len(capacity) == 6
+    hr = [str(v) for v in check_helmreleases_ready(s.helmreleases, s.pending_pods, min_count=11)]
+    assert any(v.startswith("HelmRelease cozy-cert-manager/cert-manager: expected Ready=True, got Ready=False "
+                            "(InstallFailed") for v in hr)
+    capi = next(v for v in hr if v.startswith("HelmRelease cozy-cluster-api/capi-providers-core"))
+    assert ("first blocked dependency cozy-cluster-api/capi-operator; "
+            "root blocker cozy-cert-manager/cert-manager") in capi
+    assert "Pod cozy-system/cozystack-controller-6b5f9d8c7-p4k7w: expected scheduled, got Pending: Insufficient " \
+           "cpu; Insufficient memory" in hr
+    assert [v.actual for v in check_kvm(s.nodes)] == ["0", "0", "0"]
+    assert check_kubevirt_deployed(s.kubevirts) == []  # KubeVirt deploys without KVM; VMs cannot run
+    assert check_runtimeclass(s.runtimeclasses, "wasmtime-spin-v2", "spin") != []
+    assert check_spinapps_ready(s.spinapps, ["default/hello-spin"]) != []
+
+
+def test_pending_pods_carry_the_scheduler_messages_for_the_real_node_count(undersized_reader: KubeReader) -> None:
+    pods = undersized_reader.pending_pods()
+    assert len(pods) == 4
+    assert all(p.messages and p.messages[0].startswith("0/3 nodes are available: 3 Insufficient") for p in pods)
+
+
+def test_a_crd_that_is_not_served_reads_as_empty(undersized_reader: KubeReader) -> None:
+    assert undersized_reader._custom_items("example.com", "v1", "widgets") == []
+
+
+def test_an_unreachable_api_is_a_typed_error(undersized: StandIn) -> None:
+    reader = KubeReader(api_client(undersized.url, live=False))
+    undersized.stop()
+    with pytest.raises(KubeApiError, match="list nodes failed"):
+        reader.nodes()
+    with pytest.raises(KubeApiError):
+        reader.helmreleases()
+
+
+def test_offline_refuses_a_non_loopback_api() -> None:
+    with pytest.raises(GuardError, match="10.10.0.101"):
+        api_client("https://10.10.0.101:6443", live=False)
+    live = api_client("https://10.10.0.101:6443", live=True, token="t0ken", ca_file="/nonexistent/ca.crt")
+    assert live.configuration.host == "https://10.10.0.101:6443"
+    assert live.configuration.get_api_key_with_prefix("authorization") == "Bearer t0ken"
