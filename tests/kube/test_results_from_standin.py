@@ -1,0 +1,41 @@
+"""End to end offline: install into the stand-in, read it back, and write the TEST RESULTS for both recordings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fixtures.kube_standin import StandIn
+from provisioning.capacity import assess
+from provisioning.kube.adapter import KubeReader, api_client
+from provisioning.kube.install import apply, render_install
+from provisioning.results import PhaseOutcome, outcomes_from_snapshot, render_results, write_results
+from provisioning.topology import Topology
+
+
+def summary(kube: StandIn, topo: Topology) -> str:
+    api = api_client(kube.url, live=False)
+    apply(render_install(topo).objects, api)
+    verdict = assess(topo, price_per_hour={"t4g.2xlarge": 0.2944}.get)
+    outcomes = outcomes_from_snapshot(KubeReader(api).snapshot(), verdict, title="3-Node ARM64 CozyStack",
+                                      infrastructure=PhaseOutcome.passed("Created successfully"),
+                                      boot=PhaseOutcome.passed("3 Talos nodes booted"), cost="$0.42 for 2.50 hours")
+    return render_results(outcomes, verdict)
+
+
+def test_undersized_results(undersized: StandIn, approved: Topology, tmp_path: Path) -> None:
+    text = summary(undersized, approved)
+    assert ("\u274c CozyStack install: Failed - insufficient RAM (24 GiB needed, 4 GiB available); 17 of 31 system "
+            "HelmReleases Ready; 4 pods Pending (Insufficient memory x4, Insufficient cpu x1); root blockers: "
+            "cozy-cert-manager/cert-manager, cozy-system/cozystack-controller") in text
+    assert "\u274c Virtualization: Failed - KubeVirt Deployed; no /dev/kvm on t4g" in text
+    assert "\u274c SpinKube: Failed - SpinApp default/hello-spin" in text
+    assert "RECOMMENDED: scale to 3 nodes with 32 GiB RAM each (t4g.2xlarge, $0.2944/hour)" in text
+    assert write_results(text, tmp_path).read_text(encoding="utf-8") == text
+
+
+def test_healthy_results(healthy: StandIn, big: Topology) -> None:
+    text = summary(healthy, big)
+    assert "\u2705 CozyStack install: 31 of 31 system HelmReleases Ready" in text
+    assert "\u2705 Virtualization: KubeVirt Deployed; 3 of 3 nodes offer /dev/kvm" in text
+    assert "\u2705 SpinKube: WASM SpinApps ready on arm64 (default/hello-spin 1/1)" in text
+    assert "\u274c" not in text
