@@ -1,0 +1,1 @@
+"""Probes: what is checked on a host, independent of how the host is reached (see provisioning.adapters)."""
