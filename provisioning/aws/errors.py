@@ -19,6 +19,8 @@ def translate(exc: ClientError, operation: str) -> AwsError:
     err = exc.response.get("Error", {})
     code = str(err.get("Code", "Unknown"))
     message = str(err.get("Message", ""))
+    if code == "InvalidPermission.NotFound":  # a rule, not a resource: never "already gone"
+        return AwsError(operation, code, message)
     if code.endswith("NotFound") or code in {"NoSuchEntity", "InvalidGroup.NotFound"} \
             or (code == "ValidationError" and "not found" in message.lower()):
         return NotFoundError(operation, code, message)

@@ -9,13 +9,20 @@ from typing import Any
 
 # Importing the kind modules registers them.
 from provisioning.aws import network, routing, security  # noqa: F401
+from provisioning.aws.inventory import find_tagged
 from provisioning.aws.kinds import REGISTRY, RunContext
 from provisioning.aws.ledger import Entry, Ledger
 from provisioning.errors import DependencyError, GuardError, NotFoundError, SetupError, TeardownError
 from provisioning.plan import Ref, ResourceSpec
-from provisioning.tags import is_ours
+from provisioning.tags import PHASE_KEY, SPEC_KEY, is_ours
 
 log = logging.getLogger(__name__)
+
+# Dependants before what they depend on.
+DESTROY_ORDER = {kind: rank for rank, kind in enumerate((
+    "autoscaling_group", "scheduled_actions", "instance", "launch_template", "network_interface", "nat_gateway",
+    "elastic_ip", "route_table", "sg_ingress", "security_group", "subnet", "internet_gateway", "dhcp_options",
+    "vpc", "instance_profile", "iam_role", "key_pair"))}
 
 
 def resolve(value: Any, ids: Mapping[str, str]) -> Any:
@@ -64,10 +71,38 @@ class Executor:
             self.ledger.add(Entry(spec.kind, spec.key, rid, spec.phase, self.ctx.clients.region, created))
         return dict(self.ids)
 
+    def adopt_orphans(self, phase: str | None = None) -> list[Entry]:
+        """Add to the ledger what carries this run's tags but is not in it yet.
+
+        A create call interrupted before its id reached the ledger still tagged the resource
+        (tags are set in the create call), so the run's tags find it.
+        """
+        known = {(e.kind, e.id) for e in self.ledger.entries()}
+        adopted = []
+        for found in find_tagged(self.ctx.clients, self.ctx.run_id):
+            if (found.kind, found.id) in known or found.kind not in REGISTRY:
+                continue
+            if phase is not None and found.tags.get(PHASE_KEY) != phase:
+                continue
+            entry = Entry(found.kind, found.tags.get(SPEC_KEY, found.id), found.id,
+                          found.tags.get(PHASE_KEY, ""), self.ctx.clients.region, True)
+            log.warning("adopting %s %s: tagged with run %s but not in the ledger", found.kind, found.id,
+                        self.ctx.run_id)
+            self.ledger.add(entry)
+            adopted.append(entry)
+        return adopted
+
     def teardown(self, phase: str | None = None) -> None:
-        """Destroy the ledger's resources (of one phase) in reverse; raise one error listing failures."""
+        """Destroy the run's resources (of one phase) in dependency order; raise one error listing failures.
+
+        Orphans (tagged with the run but missing from the ledger) are adopted first. Within a
+        kind, the newest goes first.
+        """
         failures: list[tuple[str, str]] = []
-        for entry in reversed(self.ledger.entries(phase)):
+        self.adopt_orphans(phase)
+        entries = list(enumerate(self.ledger.entries(phase)))
+        entries.sort(key=lambda pair: (DESTROY_ORDER.get(pair[1].kind, len(DESTROY_ORDER)), -pair[0]))
+        for _, entry in entries:
             what = f"{entry.kind} {entry.id} ({entry.key})"
             try:
                 self._destroy(entry)

@@ -80,6 +80,10 @@ def ec2_finder(op: str, list_key: str, id_key: str, kind: str) -> Finder:
     def find(ctx: RunContext, spec: ResourceSpec) -> str | None:
         with aws_call(op):
             items = getattr(ctx.ec2, op)(Filters=tagging.run_filters(ctx.run_id, spec.key))[list_key]
+        # Filter again on our side: an endpoint that ignores a tag filter (moto does for some
+        # kinds) must not make us adopt another run's resource.
+        items = [i for i in items if tagging.is_ours(tagging.from_aws(i.get("Tags")), ctx.run_id)
+                 and tagging.from_aws(i.get("Tags")).get(tagging.SPEC_KEY) == spec.key]
         return first_id(items, id_key, kind, spec.key)
     return find
 

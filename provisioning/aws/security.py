@@ -11,7 +11,6 @@ from typing import Any
 
 from provisioning.aws.errors import aws_call
 from provisioning.aws.kinds import Kind, RunContext, ec2_finder, ec2_tag_reader, register
-from provisioning.errors import NotFoundError
 from provisioning.plan import ResourceSpec
 
 INGRESS_MARKER = "tdg:ingress"
@@ -26,6 +25,7 @@ def _create_sg(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
 
 
 def _destroy_sg(ctx: RunContext, rid: str) -> None:
+    _revoke_all(ctx, rid)  # rules that name other groups would block their deletion
     with aws_call("DeleteSecurityGroup"):
         ctx.ec2.delete_security_group(GroupId=rid)
 
@@ -67,23 +67,20 @@ def _create_ingress(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> s
     return gid
 
 
-def _strip(perm: dict[str, Any]) -> dict[str, Any]:
-    keep = ("IpProtocol", "FromPort", "ToPort", "IpRanges", "Ipv6Ranges", "PrefixListIds")
-    out = {k: v for k, v in perm.items() if k in keep and v not in ([], None)}
-    if perm.get("UserIdGroupPairs"):
-        out["UserIdGroupPairs"] = [{"GroupId": g["GroupId"]} for g in perm["UserIdGroupPairs"]]
-    return out
+def _revoke_all(ctx: RunContext, rid: str) -> None:
+    """Revoke every ingress rule of group rid, by rule id."""
+    with aws_call("DescribeSecurityGroupRules"):
+        rules = ctx.ec2.describe_security_group_rules(
+            Filters=[{"Name": "group-id", "Values": [rid]}])["SecurityGroupRules"]
+    ingress = [r["SecurityGroupRuleId"] for r in rules if not r.get("IsEgress")]
+    if ingress:
+        with aws_call("RevokeSecurityGroupIngress"):
+            ctx.ec2.revoke_security_group_ingress(GroupId=rid, SecurityGroupRuleIds=ingress)
 
 
 def _destroy_ingress(ctx: RunContext, rid: str) -> None:
-    with aws_call("DescribeSecurityGroups"):
-        groups = ctx.ec2.describe_security_groups(GroupIds=[rid])["SecurityGroups"]
-    if not groups:
-        raise NotFoundError("RevokeSecurityGroupIngress", "InvalidGroup.NotFound", rid)
-    perms = [_strip(p) for p in groups[0].get("IpPermissions", [])]
-    with aws_call("RevokeSecurityGroupIngress"):
-        if perms:
-            ctx.ec2.revoke_security_group_ingress(GroupId=rid, IpPermissions=perms)
+    _revoke_all(ctx, rid)
+    with aws_call("DeleteTags"):
         ctx.ec2.delete_tags(Resources=[rid], Tags=[{"Key": INGRESS_MARKER}])
 
 

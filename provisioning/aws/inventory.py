@@ -1,0 +1,124 @@
+"""Find every resource the suite tagged (all runs, or one): what the sweeper and the leak tests read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from provisioning import tags as tagging
+from provisioning.aws.client import ClientFactory
+from provisioning.aws.errors import aws_call
+
+
+@dataclass(frozen=True)
+class Found:
+    """One tagged resource: its kind (as the executor names kinds), id, tags and state."""
+
+    kind: str
+    id: str
+    tags: dict[str, str]
+    state: str = ""
+
+    @property
+    def run_id(self) -> str:
+        return self.tags.get(tagging.RUN_ID_KEY, "")
+
+
+def _filters(run_id: str | None) -> list[dict[str, Any]]:
+    f: list[dict[str, Any]] = [{"Name": f"tag:{tagging.MANAGED_BY_KEY}", "Values": [tagging.MANAGED_BY_VALUE]}]
+    if run_id:
+        f.append({"Name": f"tag:{tagging.RUN_ID_KEY}", "Values": [run_id]})
+    return f
+
+
+# kind, describe operation, list key, id key, state key or None, states that count as gone
+_EC2: tuple[tuple[str, str, str, str, str | None, tuple[str, ...]], ...] = (
+    ("instance", "describe_instances", "Reservations", "InstanceId", "State", ("terminated",)),
+    ("launch_template", "describe_launch_templates", "LaunchTemplates", "LaunchTemplateId", None, ()),
+    ("network_interface", "describe_network_interfaces", "NetworkInterfaces", "NetworkInterfaceId", None, ()),
+    ("volume", "describe_volumes", "Volumes", "VolumeId", "State", ("deleted",)),
+    ("key_pair", "describe_key_pairs", "KeyPairs", "KeyPairId", None, ()),
+    ("nat_gateway", "describe_nat_gateways", "NatGateways", "NatGatewayId", "State", ("deleted",)),
+    ("elastic_ip", "describe_addresses", "Addresses", "AllocationId", None, ()),
+    ("route_table", "describe_route_tables", "RouteTables", "RouteTableId", None, ()),
+    ("security_group", "describe_security_groups", "SecurityGroups", "GroupId", None, ()),
+    ("subnet", "describe_subnets", "Subnets", "SubnetId", None, ()),
+    ("internet_gateway", "describe_internet_gateways", "InternetGateways", "InternetGatewayId", None, ()),
+    ("dhcp_options", "describe_dhcp_options", "DhcpOptions", "DhcpOptionsId", None, ()),
+    ("vpc", "describe_vpcs", "Vpcs", "VpcId", None, ()),
+)
+
+
+def _items(ec2: Any, op: str, list_key: str, filters: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    with aws_call(op):
+        if ec2.can_paginate(op):
+            pages = ec2.get_paginator(op).paginate(Filters=filters)
+            result = [item for page in pages for item in page[list_key]]
+        else:
+            result = getattr(ec2, op)(Filters=filters)[list_key]
+    for item in result:
+        if list_key == "Reservations":
+            yield from item["Instances"]
+        else:
+            yield item
+
+
+def _state(item: dict[str, Any], key: str | None) -> str:
+    if key is None:
+        return ""
+    value = item.get(key, "")
+    return str(value.get("Name", "")) if isinstance(value, dict) else str(value)
+
+
+def find_tagged(clients: ClientFactory, run_id: str | None = None) -> list[Found]:
+    """Every live resource with ManagedBy=tdg (and the run id), EC2, autoscaling and IAM."""
+    ec2 = clients.client("ec2")
+    out: list[Found] = []
+    for kind, op, list_key, id_key, state_key, gone in _EC2:
+        for item in _items(ec2, op, list_key, _filters(run_id)):
+            state = _state(item, state_key)
+            if state in gone:
+                continue
+            out.append(Found(kind, str(item[id_key]), tagging.from_aws(item.get("Tags")), state))
+    out += _autoscaling(clients, run_id)
+    out += _iam(clients, run_id)
+    return out
+
+
+def _matches(tags: dict[str, str], run_id: str | None) -> bool:
+    return tagging.is_ours(tags, run_id)
+
+
+def _autoscaling(clients: ClientFactory, run_id: str | None) -> list[Found]:
+    asg = clients.client("autoscaling")
+    with aws_call("DescribeAutoScalingGroups"):
+        groups = [g for page in asg.get_paginator("describe_auto_scaling_groups").paginate()
+                  for g in page["AutoScalingGroups"]]
+    out = []
+    for g in groups:
+        tags = {t["Key"]: t["Value"] for t in g.get("Tags", [])}
+        if _matches(tags, run_id):
+            out.append(Found("autoscaling_group", g["AutoScalingGroupName"], tags, g.get("Status", "")))
+    return out
+
+
+def _iam(clients: ClientFactory, run_id: str | None) -> list[Found]:
+    iam = clients.client("iam")
+    out = []
+    listings: tuple[tuple[str, str, str, Callable[[str], list[dict[str, str]]]], ...] = (
+        ("iam_role", "list_roles", "Roles",
+         lambda name: iam.list_role_tags(RoleName=name)["Tags"]),
+        ("instance_profile", "list_instance_profiles", "InstanceProfiles",
+         lambda name: iam.list_instance_profile_tags(InstanceProfileName=name)["Tags"]),
+    )
+    for kind, op, key, tag_reader in listings:
+        with aws_call(op):
+            items = [i for page in iam.get_paginator(op).paginate(PathPrefix="/tdg/") for i in page[key]]
+        name_key = "RoleName" if kind == "iam_role" else "InstanceProfileName"
+        for item in items:
+            with aws_call(op):
+                tags = tagging.from_aws(tag_reader(item[name_key]))
+            if _matches(tags, run_id):
+                out.append(Found(kind, item[name_key], tags))
+    return out
