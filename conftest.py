@@ -1,10 +1,14 @@
-"""Wiring only: plugins, options and markers live in fixtures/ and pytest.ini."""
+"""Wiring only: every module in fixtures/ and steps/ is a pytest plugin; options and markers
+live in fixtures/options.py and pytest.ini."""
 
-pytest_plugins = [
-    "fixtures.options",
-    "fixtures.backend",
-    "fixtures.lab",
-    "fixtures.gating",
-    "fixtures.reporting",
-    "steps.network",
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+
+# fixtures.options first: the other plugins import it.
+pytest_plugins = ["fixtures.options"] + [
+    f"{package}.{path.stem}"
+    for package in ("fixtures", "steps")
+    for path in sorted((_HERE / package).glob("*.py"))
+    if path.stem not in ("__init__", "options")
 ]

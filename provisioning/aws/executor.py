@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
-# Importing the kind modules registers them.
-from provisioning.aws import network, routing, security  # noqa: F401
+import provisioning.aws
 from provisioning.aws.inventory import find_tagged
 from provisioning.aws.kinds import REGISTRY, RunContext
 from provisioning.aws.ledger import Entry, Ledger
@@ -17,6 +20,15 @@ from provisioning.plan import Ref, ResourceSpec
 from provisioning.tags import PHASE_KEY, SPEC_KEY, is_ours
 
 log = logging.getLogger(__name__)
+
+
+def load_kinds() -> None:
+    """Import every module of provisioning.aws; kind modules register themselves on import."""
+    for info in pkgutil.iter_modules(provisioning.aws.__path__):
+        importlib.import_module(f"provisioning.aws.{info.name}")
+
+
+load_kinds()
 
 # Dependants before what they depend on.
 DESTROY_ORDER = {kind: rank for rank, kind in enumerate((
@@ -50,26 +62,52 @@ class Executor:
         self._attempts = dependency_attempts
         self._backoff = backoff_s
         self._backoff_max = backoff_max_s
+        self._lock = threading.Lock()
 
     def ensure(self, specs: Iterable[ResourceSpec]) -> dict[str, str]:
         """Find each spec's resource by tag, or create it; record it; return key -> id."""
         for spec in specs:
-            if spec.key in self.ids:
-                continue
-            kind = REGISTRY[spec.kind]
-            rid = kind.find(self.ctx, spec)
-            created = rid is None
-            if rid is None:
-                if self.ctx.clients.read_only:
-                    raise GuardError(f"read-only mode: {spec.kind} {spec.name!r} does not exist and "
-                                     "will not be created")
-                log.info("creating %s %s", spec.kind, spec.name)
-                rid = kind.create(self.ctx, spec, resolve(dict(spec.params), self.ids))
-            else:
-                log.info("reusing %s %s (%s)", spec.kind, spec.name, rid)
-            self.ids[spec.key] = rid
-            self.ledger.add(Entry(spec.kind, spec.key, rid, spec.phase, self.ctx.clients.region, created))
+            self._ensure_one(spec)
         return dict(self.ids)
+
+    def ensure_parallel(self, specs: Sequence[ResourceSpec], max_workers: int = 8) -> dict[str, str]:
+        """Ensure specs that do not refer to each other concurrently (e.g. one instance per node).
+
+        Raises SetupError when one spec refers to another in the same group; the first
+        failure is re-raised after every started creation has finished (and been recorded).
+        """
+        keys = {s.key for s in specs}
+        for spec in specs:
+            inner = keys.intersection(spec.refs)
+            if inner:
+                raise SetupError(f"{spec.key} refers to {sorted(inner)} in the same parallel group")
+        with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(specs)))) as pool:
+            futures = [pool.submit(self._ensure_one, spec) for spec in specs]
+            wait(futures)
+        for f in futures:
+            f.result()
+        return dict(self.ids)
+
+    def _ensure_one(self, spec: ResourceSpec) -> str:
+        with self._lock:
+            if spec.key in self.ids:
+                return self.ids[spec.key]
+            params = resolve(dict(spec.params), self.ids)
+        kind = REGISTRY[spec.kind]
+        rid = kind.find(self.ctx, spec)
+        created = rid is None
+        if rid is None:
+            if self.ctx.clients.read_only:
+                raise GuardError(f"read-only mode: {spec.kind} {spec.name!r} does not exist and "
+                                 "will not be created")
+            log.info("creating %s %s", spec.kind, spec.name)
+            rid = kind.create(self.ctx, spec, params)
+        else:
+            log.info("reusing %s %s (%s)", spec.kind, spec.name, rid)
+        with self._lock:
+            self.ids[spec.key] = rid
+        self.ledger.add(Entry(spec.kind, spec.key, rid, spec.phase, self.ctx.clients.region, created))
+        return rid
 
     def adopt_orphans(self, phase: str | None = None) -> list[Entry]:
         """Add to the ledger what carries this run's tags but is not in it yet.

@@ -1,0 +1,1 @@
+"""One module per lab phase: specs(topology) -> the phase's AWS resources in creation order."""
