@@ -29,5 +29,6 @@ Feature: 01 Network: the lab's VPC, subnets, gateway, routes and fail-closed sec
     And SSH to the bastion is allowed only from the home address
     And the node group admits only the bastion group and itself
 
+  @created_by_run
   Scenario: Everything the run created carries the run's tags
     Then every network resource of the run carries the run's tags

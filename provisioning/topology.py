@@ -84,6 +84,18 @@ class Access:
 
 
 @dataclass(frozen=True)
+class Existing:
+    """How --existing finds infrastructure built by something else (the profile's existing: section).
+
+    names maps a plan key (as provisioning/phases/* name it) to the Name tag, group, ASG or
+    role name, or the id the other tool gave that resource; keys in optional may be absent.
+    """
+
+    names: dict[str, str] = field(default_factory=dict)
+    optional: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Topology:
     """A whole lab: network, bastion, nodes, access, tags and money rules."""
 
@@ -108,6 +120,7 @@ class Topology:
     budget_usd_per_month: float | None = None
     allow_more_nodes: bool = False
     account_allowlist: tuple[str, ...] = ()
+    existing: Existing = field(default_factory=Existing)
     source: str = "<memory>"
 
     def __post_init__(self) -> None:

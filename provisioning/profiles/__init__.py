@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from provisioning.errors import Problem, ProfileError
-from provisioning.topology import Access, Bastion, Node, Schedule, Subnet, Topology
+from provisioning.topology import Access, Bastion, Existing, Node, Schedule, Subnet, Topology
 
 PROFILE_DIR = Path(__file__).resolve().parent
 DEFAULT_PROFILE = "approved"
@@ -50,7 +50,7 @@ def parse(raw: dict[str, Any], source: str) -> Topology:
     """Build a Topology from a profile mapping; every problem is reported at once."""
     problems: list[Problem] = []
     top_keys = {"name", "description", "region", "vpc", "subnets", "internet_gateway", "nat_gateway",
-                "dhcp_options", "bastion", "nodes", "access", "tags", "usage", "budget", "accounts"}
+                "dhcp_options", "bastion", "nodes", "access", "tags", "usage", "budget", "accounts", "existing"}
     top = _take(raw, "", top_keys, problems)
     vpc = _take(top.get("vpc", {}), "vpc", {"cidr", "ipv6"}, problems)
     subnets = tuple(Subnet(**_take(s, f"subnets[{i}]", _names(Subnet), problems))
@@ -80,6 +80,12 @@ def parse(raw: dict[str, Any], source: str) -> Topology:
                             data_volume_gb=int(m.get("data_volume_gb", nodes_raw.get("data_volume_gb", 0)))))
     access = Access(**_take(top.get("access", {}), "access", _names(Access), problems))
     usage = _take(top.get("usage", {}), "usage", {"hours_per_day", "days_per_month"}, problems)
+    accounts = _take(top.get("accounts") or {}, "accounts", {"allowlist"}, problems)
+    allowlist = accounts.get("allowlist") or []
+    if not isinstance(allowlist, list):
+        problems.append(Problem("accounts.allowlist", allowlist, "must be a list of quoted 12-digit account ids"))
+        allowlist = []
+    existing = _existing(top.get("existing") or {}, problems)
     nat = top.get("nat_gateway") or {}
     dhcp = top.get("dhcp_options") or {}
     boot = nodes_raw.get("boot", "boot-to-talos")
@@ -98,9 +104,26 @@ def parse(raw: dict[str, Any], source: str) -> Topology:
         hours_per_day=float(usage.get("hours_per_day", 5)), days_per_month=int(usage.get("days_per_month", 30)),
         budget_usd_per_month=(top.get("budget") or {}).get("usd_per_month"),
         allow_more_nodes=bool(nodes_raw.get("allow_more", False)),
-        account_allowlist=tuple(str(a) for a in (top.get("accounts") or {}).get("allowlist", ())),
+        account_allowlist=tuple(str(a) for a in allowlist), existing=existing,
         source=source,
     )
+
+
+def _existing(raw: Any, problems: list[Problem]) -> Existing:
+    """Parse the existing: section (plan key -> name or id; optional keys)."""
+    ex = _take(raw, "existing", {"names", "optional"}, problems)
+    names = ex.get("names") or {}
+    optional = ex.get("optional") or []
+    if not isinstance(names, dict):
+        problems.append(Problem("existing.names", names, "must map plan keys to names or ids"))
+        names = {}
+    for key, value in names.items():
+        if not isinstance(value, str) or not value.strip():
+            problems.append(Problem(f"existing.names.{key}", value, "must be a Name tag, group name or id"))
+    if not isinstance(optional, list) or not all(isinstance(k, str) for k in optional):
+        problems.append(Problem("existing.optional", optional, "must be a list of plan keys"))
+        optional = []
+    return Existing(names={str(k): str(v) for k, v in names.items()}, optional=tuple(optional))
 
 
 def load(name_or_path: str = DEFAULT_PROFILE, **overrides: Any) -> Topology:

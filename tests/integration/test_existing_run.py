@@ -1,0 +1,52 @@
+"""`pytest features/ --existing --profile sandbox-eu` against the sandbox rebuilt in moto.
+
+The world-open SSH of sandbox-eu-bastion-sg fails the posture scenario, as it should; the
+other network scenarios pass; the run-tags scenario is skipped (the run created nothing);
+and the AWS state is exactly the same before and after: nothing created, nothing deleted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from provisioning.aws.client import ClientFactory
+from tests import sandbox_eu
+from tests.integration.helpers import run_suite
+
+pytestmark = pytest.mark.integration
+
+DESCRIBES = (("describe_vpcs", "Vpcs", "VpcId"), ("describe_subnets", "Subnets", "SubnetId"),
+             ("describe_security_groups", "SecurityGroups", "GroupId"),
+             ("describe_route_tables", "RouteTables", "RouteTableId"),
+             ("describe_internet_gateways", "InternetGateways", "InternetGatewayId"),
+             ("describe_network_interfaces", "NetworkInterfaces", "NetworkInterfaceId"),
+             ("describe_security_group_rules", "SecurityGroupRules", "SecurityGroupRuleId"))
+
+
+def snapshot(ec2: Any) -> dict[str, list[tuple[str, str]]]:
+    """Every id (with its tags) of the kinds a network run could touch."""
+    return {op: sorted((str(i[id_key]), str(sorted((t["Key"], t["Value"]) for t in i.get("Tags", []))))
+                       for i in getattr(ec2, op)()[key]) for op, key, id_key in DESCRIBES}
+
+
+def test_existing_sandbox_fails_only_on_world_open_ssh(factory: ClientFactory, moto_url: str,
+                                                       tmp_path: Path) -> None:
+    ec2 = factory.client("ec2")
+    with sandbox_eu.sandbox(ec2) as ids:
+        before = snapshot(ec2)
+        result = run_suite("features/", "--existing", "--profile", "sandbox-eu", "--aws-endpoint", moto_url,
+                           "--phase", "network", "-rs", reports=tmp_path)
+        after = snapshot(ec2)
+    out = result.stdout
+    assert result.returncode == 1, out + result.stderr
+    assert "1 failed, 4 passed, 1 skipped" in out, out
+    assert "The security groups are fail-closed" in out or "test_the_security_groups_are_failclosed" in out, out
+    assert f"security group sandbox-eu-bastion-sg ({ids['sandbox-eu-bastion-sg']}): expected no ingress from " \
+           "anywhere, found tcp 22-22 from ['0.0.0.0/0', '::/0']" in out, out
+    assert "--existing: this run created nothing" in out, out
+    assert "existing network: not found: sg-nodes" in out, out
+    assert " AWS API calls (0 mutating)" in out, out
+    assert after == before
