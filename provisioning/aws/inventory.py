@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from provisioning import tags as tagging
@@ -19,6 +19,7 @@ class Found:
     id: str
     tags: dict[str, str]
     state: str = ""
+    attrs: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def run_id(self) -> str:
@@ -64,6 +65,19 @@ def _items(ec2: Any, op: str, list_key: str, filters: list[dict[str, Any]]) -> I
             yield item
 
 
+# What the sweeper needs to price a resource (instance type, size, public address), by kind.
+_ATTRS: dict[str, tuple[str, ...]] = {
+    "instance": ("InstanceType", "PublicIpAddress", "LaunchTime"),
+    "volume": ("Size", "VolumeType"),
+    "elastic_ip": ("PublicIp", "AssociationId", "InstanceId"),
+    "nat_gateway": ("SubnetId",),
+}
+
+
+def _attrs(kind: str, item: dict[str, Any]) -> dict[str, str]:
+    return {k: str(item[k]) for k in _ATTRS.get(kind, ()) if item.get(k) is not None}
+
+
 def _state(item: dict[str, Any], key: str | None) -> str:
     if key is None:
         return ""
@@ -80,7 +94,8 @@ def find_tagged(clients: ClientFactory, run_id: str | None = None) -> list[Found
             state = _state(item, state_key)
             if state in gone:
                 continue
-            out.append(Found(kind, str(item[id_key]), tagging.from_aws(item.get("Tags")), state))
+            out.append(Found(kind, str(item[id_key]), tagging.from_aws(item.get("Tags")), state,
+                             _attrs(kind, item)))
     out += _autoscaling(clients, run_id)
     out += _iam(clients, run_id)
     return out
