@@ -26,6 +26,7 @@ from provisioning.talos.resources import (
     Service,
     SystemDisk,
     TimeStatus,
+    Version,
 )
 from provisioning.talos.roles import MachineType
 
@@ -217,3 +218,29 @@ def console_install(console: str, *, instance: str) -> list[str]:
         return [f"instance {instance}: boot-to-talos install lines appear out of order; expected "
                 f"{' -> '.join(repr(x) for x in lines)}"]
     return []
+
+
+def answers(versions: Sequence[Version], node: str, *, expected: str, name: str | None = None) -> list[str]:
+    """The node answers on the Talos API and runs the pinned Talos version."""
+    who = _label(node, name)
+    mine = _of(versions, node)
+    if not mine:
+        return [f"{who}: no answer on the Talos API (expected Talos {expected})"]
+    if mine[0].version != expected:
+        return [f"{who}: runs Talos {mine[0].version}, expected {expected} (versions.yaml talos.version)"]
+    return []
+
+
+def health_before_cni(result: HealthResult, *, cni_pending: bool) -> list[str]:
+    """talosctl health must pass; with the CNI left to CozyStack, only its node-readiness checks may fail.
+
+    With CNI none and kube-proxy off (CozyStack's prerequisites) nodes stay NotReady until
+    CozyStack installs Cilium, so those checks cannot pass in this phase (talos-cozystack-facts §1).
+    Every check before them must have passed; any other failure is named.
+    """
+    if result.passed:
+        return []
+    waiting = load_data("talos_limits")["health_checks_waiting_for_cni"]
+    if cni_pending and result.failed_check in waiting:
+        return []
+    return [result.describe()]
