@@ -1,0 +1,91 @@
+@talos
+Feature: 03 Talos nodes: boot-to-talos installs Talos on every node, at its fixed address
+  Each node is an Amazon Linux 2023 arm64 instance on its own network interface with its
+  planned private address. Its user-data fetches boot-to-talos from the bastion, checks its
+  checksum and installs Talos to disk; the machine configuration is applied over the Talos
+  API through the bastion. Every check reads the node back: from the AWS API, from the serial
+  console, or from talosctl.
+
+  Background:
+    Given the Talos nodes of the lab are provisioned
+
+  Scenario: One node is launched for every node the profile plans
+    Then every planned node has exactly one instance and there is no other
+    And every node's instance has the profile's instance type and carries the run's tags and its role
+
+  Scenario: The nodes boot the way the profile plans
+    Then the nodes boot with the method the profile plans
+
+  Scenario Outline: Node <n> has exactly its planned address and no public IPv4
+    Given Talos node <n> of the profile
+    Then its instance has exactly the planned private address
+    And its instance has no public IPv4 address
+
+    Examples:
+      | n |
+      | 1 |
+      | 2 |
+      | 3 |
+
+  Scenario Outline: Node <n>'s console shows that boot-to-talos installed Talos and rebooted
+    Given Talos node <n> of the profile
+    Then its serial console shows boot-to-talos installing Talos to disk and rebooting
+
+    Examples:
+      | n |
+      | 1 |
+      | 2 |
+      | 3 |
+
+  Scenario Outline: Node <n> runs Talos and is ready
+    Given Talos node <n> of the profile
+    Then it answers on the Talos API with the pinned Talos version
+    And its machine stage is running and ready
+    And its clock is synced
+
+    Examples:
+      | n |
+      | 1 |
+      | 2 |
+      | 3 |
+
+  Scenario Outline: Node <n> holds its planned address from its configuration, not from DHCP
+    Given Talos node <n> of the profile
+    Then its address is the planned one, set by the machine configuration or the kernel command line
+
+    Examples:
+      | n |
+      | 1 |
+      | 2 |
+      | 3 |
+
+  Scenario Outline: Node <n> has the memory and the disk it needs
+    Given Talos node <n> of the profile
+    Then its memory is at least Talos' minimum for its role and what its instance type promises
+    And Talos is installed on an NVMe disk of at least the planned size
+
+    Examples:
+      | n |
+      | 1 |
+      | 2 |
+      | 3 |
+
+  Scenario Outline: Node <n> carries the system extensions of its role
+    Given Talos node <n> of the profile
+    Then it has every system extension its role needs
+
+    Examples:
+      | n |
+      | 1 |
+      | 2 |
+      | 3 |
+
+  Scenario: The cluster passes talosctl health
+    Then talosctl health passes, apart from the readiness checks that wait for CozyStack's network
+
+  @posture
+  Scenario: The nodes are locked down
+    Then no node has a public IPv4 address
+    And every node requires IMDSv2
+    And every node's volumes are encrypted
+    And no node's user-data holds a secret

@@ -1,0 +1,180 @@
+"""Steps of features/03_talos_node.feature: read the nodes back from EC2, the console and talosctl."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from pytest_bdd import given, parsers, then
+
+from fixtures.talos import LabNode, TalosLab
+from provisioning.aws.console import tail
+from provisioning.aws.instance_state import InstanceState
+from provisioning.checks import talos_aws as ec2_check
+from provisioning.checks.secrets import configured_secrets
+from provisioning.data import load_data
+from provisioning.settings import RunSettings
+from provisioning.talos import checks
+from provisioning.talos.health import HealthResult
+from provisioning.talos.roles import required_extensions
+from provisioning.topology import Topology
+from steps.common import assert_clean
+
+EVIDENCE = "talos"
+NODE = parsers.parse("Talos node {n:d} of the profile")
+Evidence = Callable[[str], None]
+
+
+@given("the Talos nodes of the lab are provisioned", target_fixture="talos")
+def _(talos_lab: TalosLab) -> TalosLab:
+    return talos_lab
+
+
+@given(NODE, target_fixture="lab_node")
+def _(talos_lab: TalosLab, n: int) -> LabNode:
+    if not 1 <= n <= len(talos_lab.nodes):
+        pytest.skip(f"the profile plans {len(talos_lab.nodes)} node(s): there is no node {n}")
+    return talos_lab.nodes[n - 1]
+
+
+def _instance(instances: tuple[InstanceState, ...], lab_node: LabNode) -> InstanceState | None:
+    return ec2_check.instance_of(instances, lab_node.node)
+
+
+@then("every planned node has exactly one instance and there is no other")
+def _(topology: Topology, talos_instances: tuple[InstanceState, ...], tdg_settings: RunSettings,
+      evidence: Evidence) -> None:
+    evidence(tdg_settings.evidence)
+    assert_clean(ec2_check.launched(topology, talos_instances), "node instances")
+
+
+@then("every node's instance has the profile's instance type and carries the run's tags and its role")
+def _(topology: Topology, talos_instances: tuple[InstanceState, ...], tdg_settings: RunSettings,
+      evidence: Evidence) -> None:
+    evidence(tdg_settings.evidence)
+    found = [v for n in topology.nodes for v in ec2_check.instance_type(n, ec2_check.instance_of(talos_instances, n))
+             + ec2_check.run_tags(n, ec2_check.instance_of(talos_instances, n), tdg_settings.run_id)]
+    assert_clean(found, "node instance types and tags")
+
+
+@then("the nodes boot with the method the profile plans")
+def _(talos_lab: TalosLab, evidence: Evidence) -> None:
+    evidence("profile and preflight verdict (no API call)")
+    verdict = talos_lab.verdict
+    if verdict.substituted:
+        pytest.xfail(f"the profile plans {verdict.planned}: {verdict.reason}; the nodes were booted with "
+                     f"{verdict.used} instead (said before launching)")
+    assert verdict.used == verdict.planned == "boot-to-talos", verdict.lines()
+
+
+@then("its instance has exactly the planned private address")
+def _(lab_node: LabNode, talos_instances: tuple[InstanceState, ...], tdg_settings: RunSettings,
+      evidence: Evidence) -> None:
+    evidence(tdg_settings.evidence)
+    assert_clean(ec2_check.planned_ip(lab_node.node, _instance(talos_instances, lab_node)), "node private address")
+
+
+@then("its instance has no public IPv4 address")
+def _(lab_node: LabNode, talos_instances: tuple[InstanceState, ...], tdg_settings: RunSettings,
+      evidence: Evidence) -> None:
+    evidence(tdg_settings.evidence)
+    assert_clean(ec2_check.no_public_ipv4(lab_node.node, _instance(talos_instances, lab_node)), "node public IPv4")
+
+
+@then("its serial console shows boot-to-talos installing Talos to disk and rebooting")
+def _(talos_lab: TalosLab, lab_node: LabNode, evidence: Evidence) -> None:
+    evidence(talos_lab.console.evidence)
+    console = talos_lab.console.output(lab_node.instance_id)
+    found = checks.console_install(console, instance=f"{lab_node.instance_id} ({lab_node.name})")
+    assert_clean([f"{v}\n    console ends with:\n{tail(console)}" for v in found], "boot-to-talos on the console")
+
+
+@then("it answers on the Talos API with the pinned Talos version")
+def _(talos_lab: TalosLab, lab_node: LabNode) -> None:
+    expected = load_data("versions")["talos"]["version"]
+    found = checks.answers(talos_lab.talosctl.versions([lab_node.ip]), lab_node.ip, expected=expected,
+                           name=lab_node.name)
+    assert_clean(found, "Talos API")
+
+
+@then("its machine stage is running and ready")
+def _(talos_lab: TalosLab, lab_node: LabNode) -> None:
+    statuses = talos_lab.talosctl.machine_status([lab_node.ip])
+    assert_clean(checks.machine_ready(statuses, lab_node.ip, name=lab_node.name), "machine stage")
+
+
+@then("its clock is synced")
+def _(talos_lab: TalosLab, lab_node: LabNode) -> None:
+    statuses = talos_lab.talosctl.time_status([lab_node.ip])
+    assert_clean(checks.time_synced(statuses, lab_node.ip, name=lab_node.name), "time sync")
+
+
+@then("its address is the planned one, set by the machine configuration or the kernel command line")
+def _(talos_lab: TalosLab, lab_node: LabNode, topology: Topology) -> None:
+    ip, talos = [lab_node.ip], talos_lab.talosctl
+    prefix = topology.subnet(topology.node_subnet).network.prefixlen
+    found = checks.static_address(talos.addresses(ip), talos.address_specs(ip), talos.operator_specs(ip),
+                                  planned_ip=lab_node.ip, prefixlen=prefix, node=lab_node.ip, name=lab_node.name)
+    assert_clean(found, "static address")
+
+
+@then("its memory is at least Talos' minimum for its role and what its instance type promises")
+def _(talos_lab: TalosLab, lab_node: LabNode) -> None:
+    promised = int(load_data("instance_types")["types"][lab_node.node.instance_type]["memory_mib"])
+    found = checks.memory(talos_lab.talosctl.memory_stats([lab_node.ip]), lab_node.ip,
+                          machine_type=lab_node.machine_type, required_mib=promised, name=lab_node.name)
+    assert_clean(found, "memory")
+
+
+@then("Talos is installed on an NVMe disk of at least the planned size")
+def _(talos_lab: TalosLab, lab_node: LabNode) -> None:
+    ip, talos = [lab_node.ip], talos_lab.talosctl
+    found = checks.system_disk(talos.system_disk(ip), talos.disks(ip), lab_node.ip,
+                               min_gib=lab_node.node.root_volume_gb, name=lab_node.name)
+    assert_clean(found, "system disk")
+
+
+@then("it has every system extension its role needs")
+def _(talos_lab: TalosLab, lab_node: LabNode) -> None:
+    found = checks.extensions(talos_lab.talosctl.extensions([lab_node.ip]), lab_node.ip,
+                              required=required_extensions(lab_node.node), name=lab_node.name)
+    assert_clean(found, f"system extensions of the {lab_node.node.role} role")
+
+
+@then("talosctl health passes, apart from the readiness checks that wait for CozyStack's network")
+def _(talos_lab: TalosLab, talos_health: HealthResult) -> None:
+    assert_clean(checks.health_before_cni(talos_health, cni_pending=talos_lab.cni_pending), "talosctl health")
+
+
+def _every_node(topology: Topology, instances: tuple[InstanceState, ...],
+                check: Callable[..., list[str]], *args: object) -> list[str]:
+    return [v for n in topology.nodes for v in check(n, ec2_check.instance_of(instances, n), *args)]
+
+
+@then("no node has a public IPv4 address")
+def _(topology: Topology, talos_instances: tuple[InstanceState, ...], tdg_settings: RunSettings,
+      evidence: Evidence) -> None:
+    evidence(tdg_settings.evidence)
+    assert_clean(_every_node(topology, talos_instances, ec2_check.no_public_ipv4), "public IPv4 on nodes")
+
+
+@then("every node requires IMDSv2")
+def _(topology: Topology, talos_instances: tuple[InstanceState, ...], tdg_settings: RunSettings,
+      evidence: Evidence) -> None:
+    evidence(tdg_settings.evidence)
+    assert_clean(_every_node(topology, talos_instances, ec2_check.imdsv2), "IMDSv2")
+
+
+@then("every node's volumes are encrypted")
+def _(topology: Topology, talos_instances: tuple[InstanceState, ...], tdg_settings: RunSettings,
+      evidence: Evidence) -> None:
+    evidence(tdg_settings.evidence)
+    assert_clean(_every_node(topology, talos_instances, ec2_check.encrypted), "volume encryption")
+
+
+@then("no node's user-data holds a secret")
+def _(topology: Topology, talos_instances: tuple[InstanceState, ...], tdg_settings: RunSettings,
+      evidence: Evidence) -> None:
+    evidence(tdg_settings.evidence)
+    found = _every_node(topology, talos_instances, ec2_check.user_data_clean, configured_secrets())
+    assert_clean(found, "secrets in user-data")
