@@ -20,6 +20,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import boto3
+import botocore.session
 from botocore.client import BaseClient
 from botocore.config import Config
 
@@ -32,6 +33,12 @@ READ_PREFIXES = ("Describe", "Get", "List", "Search", "Lookup")
 OFFLINE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
                        "aws_session_token": "testing"}
 GLOBAL_SERVICE_REGIONS = {"pricing": "us-east-1", "ce": "us-east-1", "iam": "us-east-1"}
+
+
+def offline_session() -> boto3.session.Session:
+    """A session with fake credentials that ignores AWS_PROFILE and the operator's config files."""
+    core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+    return boto3.session.Session(botocore_session=core, **OFFLINE_CREDENTIALS)
 
 
 def is_loopback_url(url: str) -> bool:
@@ -99,7 +106,7 @@ class ClientFactory:
         self.latency_s = latency_s
         self.calls = CallLog()
         if session is None:
-            session = boto3.session.Session(**OFFLINE_CREDENTIALS) if mode != "live" else boto3.session.Session()
+            session = offline_session() if mode != "live" else boto3.session.Session()
         self._session = session
         self._config = Config(retries={"mode": "standard", "max_attempts": max_attempts},
                               connect_timeout=10, read_timeout=60, user_agent_extra="cozystack-aws-tdg")

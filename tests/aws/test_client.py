@@ -1,0 +1,53 @@
+"""The client factory: offline never reaches anything but loopback, and ignores the operator's AWS profile."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from provisioning.aws.client import ClientFactory, check_endpoint
+from provisioning.errors import GuardError, OptionError
+
+
+def test_offline_needs_an_endpoint() -> None:
+    with pytest.raises(GuardError, match="offline runs need an endpoint"):
+        ClientFactory(region="eu-west-1", mode="offline")
+
+
+@pytest.mark.parametrize("url", ["http://10.10.0.100:5000", "https://ec2.eu-west-1.amazonaws.com", "http://[2001:db8::1]:80"])
+def test_non_loopback_endpoints_are_refused(url: str) -> None:
+    with pytest.raises(OptionError, match="must be on this machine"):
+        check_endpoint(url)
+
+
+def test_a_request_to_a_non_loopback_host_is_refused_offline(moto_url: str) -> None:
+    factory = ClientFactory(region="eu-west-1", mode="offline", endpoint_url=moto_url)
+    ec2 = factory.client("ec2")
+    # The hook botocore runs before every send: a request aimed anywhere but loopback is stopped.
+    outside = SimpleNamespace(url="https://ec2.eu-west-1.amazonaws.com/")
+    with pytest.raises(GuardError, match="offline run tried to reach ec2.eu-west-1.amazonaws.com"):
+        ec2.meta.events.emit("before-send.ec2.DescribeVpcs", request=outside)
+    inside = SimpleNamespace(url=moto_url + "/")
+    ec2.meta.events.emit("before-send.ec2.DescribeVpcs", request=inside)
+
+
+def test_offline_ignores_a_missing_aws_profile(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    factory = ClientFactory(region="eu-west-1", mode="offline", endpoint_url=moto_url)
+    assert factory.client("sts").get_caller_identity()["Account"] == "123456789012"
+
+
+def test_read_only_mode_refuses_mutating_calls(moto_url: str) -> None:
+    factory = ClientFactory(region="eu-west-1", mode="offline", endpoint_url=moto_url, read_only=True)
+    factory.client("ec2").describe_vpcs()
+    with pytest.raises(GuardError, match="read-only mode"):
+        factory.client("ec2").create_vpc(CidrBlock="10.99.0.0/16")
+    assert factory.calls.mutating() == 0
+
+
+def test_every_call_is_counted(moto_url: str) -> None:
+    factory = ClientFactory(region="eu-west-1", mode="offline", endpoint_url=moto_url)
+    factory.client("ec2").describe_vpcs()
+    factory.client("ec2").describe_subnets()
+    assert factory.calls.counts["ec2:DescribeVpcs"] == 1 and factory.calls.total == 2
