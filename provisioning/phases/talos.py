@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -149,8 +150,11 @@ def launch(executor: Executor, phase_specs: Sequence[ResourceSpec]) -> dict[str,
     ids: dict[str, str] = {}
     for kind in LAUNCH_ORDER:
         ids = executor.ensure_parallel(groups.get(kind, []))
-    for spec in groups.get("instance", []):
-        tag_instance(executor.ctx, ids[spec.key], dict(spec.params.get("tags") or {}))
+    instances = groups.get("instance", [])
+    with ThreadPoolExecutor(max_workers=max(1, len(instances))) as pool:
+        for done in [pool.submit(tag_instance, executor.ctx, ids[s.key], dict(s.params.get("tags") or {}))
+                     for s in instances]:
+            done.result()
     return ids
 
 

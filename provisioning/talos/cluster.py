@@ -103,7 +103,7 @@ def write_patches(topo: Topology, files: ClusterFiles, *, for_cozystack: bool, e
 def generate(talosctl: Talosctl, topo: Topology, files: ClusterFiles, *, for_cozystack: bool,
              extra_cert_sans: Sequence[str] = (), macs: Mapping[str, str] | None = None,
              tailscale: SecretDocument | None = None) -> None:
-    """Run `talosctl gen secrets` and `gen config` (per node, same secrets, its patch) into files.workdir.
+    """Run `talosctl gen secrets` (once per run) and `gen config` (per node, same secrets, its patch) into workdir.
 
     tailscale, when given, is appended to the gateway's config as a second document (the
     ExtensionServiceConfig ext-tailscale waits for); the auth key stays in that 0600 file.
@@ -113,7 +113,10 @@ def generate(talosctl: Talosctl, topo: Topology, files: ClusterFiles, *, for_coz
     talos_version = load_data("versions")["talos"]["version"]
     contract = ".".join(talos_version.lstrip("v").split(".")[:2])
     name, endpoint = f"tdg-{topo.name}", cluster_endpoint(topo)
-    _gen(talosctl, [binary, "gen", "secrets", "--output-file", str(files.secrets), "--force"])
+    if files.secrets.is_file():  # a kept or interrupted run: new secrets would mean a new PKI (upstream-facts §2)
+        log.info("reusing the secrets bundle of this run in %s", files.workdir)
+    else:
+        _gen(talosctl, [binary, "gen", "secrets", "--output-file", str(files.secrets)])
     files.secrets.chmod(0o600)
     common = ["gen", "config", name, endpoint, "--with-secrets", str(files.secrets), "--with-docs=false",
               "--with-examples=false", "--talos-version", f"v{contract}", "--force"]

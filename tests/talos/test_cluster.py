@@ -148,3 +148,14 @@ def test_tailscale_key_comes_from_env_or_file_and_is_redacted(tmp_path: Path) ->
     keyfile.write_text(AUTHKEY + "\n")
     from_file = cluster.tailscale_from_env({"TDG_TAILSCALE_AUTHKEY_FILE": str(keyfile)}, hostname="gw")
     assert from_file is not None and "TS_HOSTNAME=gw" in from_file.reveal()
+
+
+def test_generate_keeps_an_existing_secrets_bundle(tmp_path: Path, topo: Topology) -> None:
+    gen = FakeGen()
+    files = cluster.ClusterFiles(tmp_path / "talos")
+    cluster.private_dir(files.workdir)
+    cluster.write_private(files.secrets, "# the run's PKI\n")
+    talos = Talosctl(files.talosconfig, ("127.0.0.1:50000",), binary=fake_binary(tmp_path), runner=gen)
+    cluster.generate(talos, topo, files, for_cozystack=False)
+    assert ["gen", "secrets"] not in [c[1:3] for c in gen.calls]
+    assert files.secrets.read_text() == "# the run's PKI\n"
