@@ -35,10 +35,13 @@ class KubeApiError(SetupError):
 
 
 def api_client(url: str, *, live: bool, ca_file: str | None = None, cert_file: str | None = None,
-               key_file: str | None = None, token: str | None = None) -> client.ApiClient:
+               key_file: str | None = None, token: str | None = None,
+               tls_server_name: str | None = None) -> client.ApiClient:
     """Build an ApiClient for url; offline (live=False) only loopback URLs are accepted.
 
     Credentials (client certificate or bearer token) are passed through and never logged.
+    tls_server_name is the name the server certificate is checked against when url is a local
+    tunnel end (https://127.0.0.1:<port> forwarded to a node's 6443).
     """
     if not live and not is_loopback_url(url):
         raise GuardError(f"offline run tried to reach the Kubernetes API at {url}: only loopback is allowed")
@@ -47,6 +50,7 @@ def api_client(url: str, *, live: bool, ca_file: str | None = None, cert_file: s
     cfg.ssl_ca_cert = ca_file
     cfg.cert_file = cert_file
     cfg.key_file = key_file
+    cfg.tls_server_name = tls_server_name
     if token:
         cfg.api_key = {"authorization": token}
         cfg.api_key_prefix = {"authorization": "Bearer"}
@@ -133,6 +137,29 @@ class SpinAppStatus:
     @property
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class AppPod:
+    """A pod of an app (selected by label): where it runs and whether it is Running and Ready."""
+
+    namespace: str
+    name: str
+    node: str | None
+    phase: str
+    ready: bool
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class ServiceAnswer:
+    """What a GET through the API server's service proxy returned (status and body text)."""
+
+    status: int
+    body: str
 
 
 @dataclass(frozen=True)
@@ -270,6 +297,31 @@ class KubeReader:
                                      available=avail.get("status") == "True",
                                      reason=avail.get("reason", "NoStatus")))
         return tuple(sorted(out, key=lambda s: s.key))
+
+    def app_pods(self, namespace: str, label_selector: str) -> tuple[AppPod, ...]:
+        """Pods in namespace matching label_selector, with their node, phase and Ready condition."""
+        pods = self._call(f"list pods {label_selector} in {namespace}", lambda: self.core.list_namespaced_pod(
+            namespace, label_selector=label_selector, _request_timeout=REQUEST_TIMEOUT_S)).items
+        return tuple(sorted((AppPod(namespace=p.metadata.namespace, name=p.metadata.name, node=p.spec.node_name,
+                                    phase=p.status.phase or "Unknown",
+                                    ready=_condition(p.status.conditions, "Ready").get("status") == "True")
+                             for p in pods), key=lambda x: x.key))
+
+    def service_get(self, namespace: str, service: str, port: int, path: str) -> ServiceAnswer:
+        """GET path from service:port through the API server's service proxy.
+
+        An HTTP error from the proxy (503 when the service has no ready endpoint) is an answer,
+        not an exception; an unreachable API still raises KubeApiError.
+        """
+        try:
+            text = self.core.connect_get_namespaced_service_proxy_with_path(
+                f"{service}:{port}", namespace, path.lstrip("/"), _request_timeout=REQUEST_TIMEOUT_S)
+        except ApiException as exc:
+            return ServiceAnswer(int(exc.status or 0), str(exc.body or exc.reason or ""))
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise KubeApiError(f"GET {path} from service {namespace}/{service}:{port}", None,
+                               f"API unreachable: {exc}") from exc
+        return ServiceAnswer(200, text if isinstance(text, str) else str(text))
 
     def snapshot(self) -> ClusterSnapshot:
         """Read everything once."""

@@ -1,0 +1,88 @@
+"""The checks the phase-04 steps call: every one passes on the healthy recording and names the blockers otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from fixtures.kube_standin import StandIn
+from provisioning.kube.adapter import AppPod, KubeNode, KubeReader, api_client
+from provisioning.kube.install import apply, render_install
+from provisioning.kube.verify import ClusterChecks, Expectations, check_app_pods
+from provisioning.topology import Topology
+
+STEP_CHECKS = ("nodes_ready", "node_architecture", "node_capacity", "helmreleases_ready", "kvm", "kubevirt_deployed",
+               "runtimeclass", "spinapps_ready", "hello_answers")
+
+
+def installed(kube: StandIn, topo: Topology) -> ClusterChecks:
+    """Install into the stand-in as the offline fixture does, then bind the checks."""
+    api = api_client(kube.url, live=False)
+    apply(render_install(topo).objects, api)
+    return ClusterChecks(KubeReader(api), Expectations.for_lab(topo))
+
+
+def test_every_step_check_passes_on_the_healthy_recording(healthy: StandIn, big: Topology) -> None:
+    checks = installed(healthy, big)
+    for name in STEP_CHECKS:
+        assert getattr(checks, name)() == [], name
+
+
+def test_the_undersized_recording_fails_exactly_the_predicted_checks(undersized: StandIn, approved: Topology) -> None:
+    checks = installed(undersized, approved)
+    failing = {name for name in STEP_CHECKS if getattr(checks, name)()}
+    assert failing == {"node_capacity", "helmreleases_ready", "kvm", "spinapps_ready", "hello_answers"}
+    capacity = [str(v) for v in checks.node_capacity()]
+    assert "Node talos-gateway: expected >= 24 GiB allocatable memory, got 3.5 GiB" in capacity
+    assert "Node talos-gateway: expected >= 8 allocatable cores, got 1.95 cores" in capacity
+
+
+def test_not_ready_helmreleases_name_reason_blocked_dependency_and_pending_pods(undersized: StandIn,
+                                                                                approved: Topology) -> None:
+    text = "\n".join(str(v) for v in installed(undersized, approved).helmreleases_ready())
+    assert ("HelmRelease cozy-kamaji/kamaji: expected Ready=True, got Ready=False (DependencyNotReady: dependency "
+            "'cozy-cert-manager/cert-manager' is not ready); first blocked dependency cozy-cert-manager/cert-manager"
+            ) in text
+    assert "Pod cozy-system/cozystack-controller-6b5f9d8c7-p4k7w: expected scheduled, got Pending: Insufficient cpu; " \
+           "Insufficient memory" in text
+
+
+def test_the_hello_app_answers_503_when_it_has_no_endpoint(undersized: StandIn, approved: Topology) -> None:
+    [violation] = installed(undersized, approved).hello_answers()
+    assert violation.resource == "Service default/hello-spin:80 GET /hello"
+    assert violation.actual.startswith("HTTP 503") and 'no endpoints available for service' in violation.actual
+
+
+def test_a_wrong_answer_or_architecture_fails(healthy: StandIn, big: Topology) -> None:
+    checks = installed(healthy, big)
+    wrong = ClusterChecks(checks.reader, replace(checks.expect, hello=replace(checks.expect.hello, answer="Bye")))
+    assert wrong.hello_answers()[0].expected == "HTTP 200 with 'Bye'"
+    assert [v.expected for v in checks.node_architecture("amd64")] == ["architecture amd64"] * 3
+    assert checks.spinapps_ready("amd64")[0].expected == "on an amd64 node"
+
+
+def test_missing_nodes_are_named(healthy: StandIn, big: Topology) -> None:
+    checks = installed(healthy, big)
+    more = ClusterChecks(checks.reader, replace(checks.expect, nodes=(*checks.expect.nodes, "talos-compute-4")))
+    assert [str(v) for v in more.nodes_ready()] == ["Node talos-compute-4: expected registered, got missing"]
+
+
+@pytest.mark.parametrize(("pod", "expected"), [
+    (AppPod("default", "p", "n1", "Pending", False), ["Pod default/p: expected Running and Ready, got Pending, "
+                                                      "Ready=False"]),
+    (AppPod("default", "p", None, "Pending", False), ["Pod default/p: expected Running and Ready, got Pending, "
+                                                      "Ready=False", "Pod default/p: expected on an arm64 node, got on "
+                                                      "None (no node)"]),
+    (AppPod("default", "p", "n2", "Running", True), ["Pod default/p: expected on an arm64 node, got on n2 (amd64)"]),
+    (AppPod("default", "p", "n1", "Running", True), []),
+])
+def test_app_pods(pod: AppPod, expected: list[str]) -> None:
+    nodes = [KubeNode("n1", True, "arm64", None, 2000, 2**32, None), KubeNode("n2", True, "amd64", None, 2000, 2**32,
+                                                                             None)]
+    assert [str(v) for v in check_app_pods([pod], nodes, "default/hello", "arm64")] == expected
+
+
+def test_an_app_without_pods_fails() -> None:
+    assert [str(v) for v in check_app_pods([], [], "default/hello", "arm64")] == [
+        "pods of default/hello: expected at least one Running pod, got none"]
