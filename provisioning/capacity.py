@@ -21,6 +21,8 @@ PriceLookup = Callable[[str], float | None]
 # Which verdict rules predict the failure of which named check (names as in provisioning.kube.checks).
 PREDICTORS: dict[str, tuple[str, ...]] = {
     "helmreleases_ready": ("ram_per_node", "cores_per_node", "node_count"),
+    # spin-operator needs cert-manager, which CozyStack installs: no Ready platform, no SpinApp.
+    "spinapps_ready": ("ram_per_node", "cores_per_node", "node_count"),
     "node_capacity": ("ram_per_node", "cores_per_node"),
     "kvm": ("kvm",),
     "nodes_ready": ("talos_controlplane", "talos_worker"),

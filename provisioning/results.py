@@ -112,14 +112,17 @@ def virtualization_outcome(nodes: Sequence[KubeNode], kubevirts: Sequence[KubeVi
 
 
 def spinkube_outcome(classes: Sequence[RuntimeClassInfo], apps: Sequence[SpinAppStatus], nodes: Sequence[KubeNode],
-                     *, runtime_class: str = "wasmtime-spin-v2", handler: str = "spin") -> PhaseOutcome:
-    """SpinKube: the RuntimeClass exists and every SpinApp is ready."""
+                     *, runtime_class: str = "wasmtime-spin-v2", handler: str = "spin",
+                     verdict: Verdict | None = None) -> PhaseOutcome:
+    """SpinKube: the RuntimeClass exists and every SpinApp is ready (a predicted cause comes first)."""
     violations = check_runtimeclass(classes, runtime_class, handler) + check_spinapps_ready(apps)
     archs = "/".join(sorted({n.architecture for n in nodes})) or "unknown architecture"
     if not violations:
         ready = ", ".join(f"{a.key} {a.ready_replicas}/{a.replicas}" for a in apps)
         return PhaseOutcome.passed(f"WASM SpinApps ready on {archs} ({ready})")
-    return PhaseOutcome.failed("Failed - " + "; ".join(str(v) for v in violations))
+    predicted = verdict.predicts("spinapps_ready") if verdict is not None else None
+    cause = f"{predicted} (spin-operator needs CozyStack's cert-manager); " if predicted else ""
+    return PhaseOutcome.failed("Failed - " + cause + "; ".join(str(v) for v in violations))
 
 
 def outcomes_from_snapshot(snapshot: ClusterSnapshot, verdict: Verdict, *, title: str, infrastructure: PhaseOutcome,
@@ -129,7 +132,8 @@ def outcomes_from_snapshot(snapshot: ClusterSnapshot, verdict: Verdict, *, title
         title=title, infrastructure=infrastructure, boot=boot,
         cozystack_install=install_outcome(snapshot.helmreleases, snapshot.pending_pods, verdict),
         virtualization=virtualization_outcome(snapshot.nodes, snapshot.kubevirts, verdict),
-        spinkube=spinkube_outcome(snapshot.runtimeclasses, snapshot.spinapps, snapshot.nodes), cost=cost)
+        spinkube=spinkube_outcome(snapshot.runtimeclasses, snapshot.spinapps, snapshot.nodes, verdict=verdict),
+        cost=cost)
 
 
 def render_results(outcomes: RunOutcomes, verdict: Verdict) -> str:

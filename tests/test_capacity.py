@@ -136,3 +136,9 @@ def test_every_predicted_check_exists_and_unknown_checks_predict_nothing() -> No
 def test_requirement_line_names_measured_required_and_source() -> None:
     line = assess(profiles.load("approved")).requirement("ram_per_node").line
     assert line.startswith("ram_per_node: NOT met: measured 4 GiB (t4g.medium), required 24 GiB [")
+
+
+def test_the_hello_spinapp_is_predicted_to_fail_with_the_platform_and_not_on_big_nodes() -> None:
+    assert assess(profiles.load("approved")).predicts("spinapps_ready") == \
+        "insufficient RAM (24 GiB needed, 4 GiB available)"
+    assert assess(sized("t4g.2xlarge", 256)).predicts("spinapps_ready") is None

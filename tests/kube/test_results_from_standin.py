@@ -28,7 +28,8 @@ def test_undersized_results(undersized: StandIn, approved: Topology, tmp_path: P
             "HelmReleases Ready; 4 pods Pending (Insufficient memory x4, Insufficient cpu x1); root blockers: "
             "cozy-cert-manager/cert-manager, cozy-system/cozystack-controller") in text
     assert "\u274c Virtualization: Failed - KubeVirt Deployed; no /dev/kvm on t4g" in text
-    assert "\u274c SpinKube: Failed - SpinApp default/hello-spin" in text
+    assert ("\u274c SpinKube: Failed - insufficient RAM (24 GiB needed, 4 GiB available) (spin-operator needs "
+            "CozyStack's cert-manager); SpinApp default/hello-spin") in text
     assert "RECOMMENDED: scale to 3 nodes with 32 GiB RAM each (t4g.2xlarge, $0.2944/hour)" in text
     assert write_results(text, tmp_path).read_text(encoding="utf-8") == text
 
