@@ -88,7 +88,7 @@ def _netboot(topo: Topology, bindings: Bindings, versions: Mapping[str, Any],
     nb = Netboot(dhcp_config_path=lay.path("dnsmasq", "dhcp.conf"), dhcp_range=_dhcp_range(topo),
                  matchbox_url=matchbox_url, profile_path=lay.path("matchbox", "profiles", "talos-arm64.json"),
                  group_path=lay.path("matchbox", "groups", "default.json"),
-                 pihole_password_path=lay.path("secrets", "pihole-password"),
+                 pihole_password_path=lay.path("secrets", "pihole_password"),
                  pihole_dns=f"127.0.0.1#{bindings.pihole_dns_port}")
     files[nb.dhcp_config_path] = configs.dhcp_config(
         ip, nb.dhcp_range, str(net.netmask), str(net.network_address + 1), str(svc["aws_time_sync_ipv4"]),
