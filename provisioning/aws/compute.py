@@ -1,0 +1,283 @@
+"""Network interfaces, launch templates and instances: find by tag, create tagged, destroy.
+
+A launch template is the one description of a machine (image from a public SSM parameter,
+type, IMDS, root volume, network interface, instance profile, user-data). An instance is
+launched from it and is handed the template's network interfaces, metadata options,
+instance profile and block devices again as RunInstances arguments: AWS takes them from
+either, moto only from the arguments (shared/facts/tooling-facts.md §3).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from provisioning import tags as tagging
+from provisioning.aws.errors import aws_call
+from provisioning.aws.identity import key_name
+from provisioning.aws.kinds import Kind, RunContext, first_id, register
+from provisioning.errors import AwsError, DependencyError, NotFoundError, SetupError
+from provisioning.plan import ResourceSpec
+from provisioning.waiting import wait_for
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+LIVE_STATES = ("pending", "running", "stopping", "stopped")
+METADATA_KEYS = ("HttpTokens", "HttpPutResponseHopLimit", "HttpEndpoint", "HttpProtocolIpv6", "InstanceMetadataTags")
+EBS_KEYS = ("VolumeSize", "VolumeType", "Encrypted", "DeleteOnTermination", "Iops", "Throughput", "KmsKeyId",
+            "SnapshotId")
+NIC_KEYS = ("DeviceIndex", "NetworkInterfaceId", "SubnetId", "PrivateIpAddress", "Groups", "Ipv6AddressCount",
+            "AssociatePublicIpAddress", "DeleteOnTermination", "Description")
+
+
+@dataclass(frozen=True)
+class UserData:
+    """User-data text in a plan; printed as its size and digest, never as the script."""
+
+    text: str
+
+    def __str__(self) -> str:
+        digest = hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:12]
+        return f"<user-data {len(self.text.encode('utf-8'))} bytes sha256:{digest}>"
+
+    @property
+    def b64(self) -> str:
+        return base64.b64encode(self.text.encode("utf-8")).decode("ascii")
+
+
+def not_found_as_such(exc: AwsError) -> AwsError:
+    """EC2 spells some not-found codes '...NotFoundException': make them NotFoundError too."""
+    if "NotFound" in exc.code and not isinstance(exc, NotFoundError):
+        return NotFoundError(exc.operation, exc.code, str(exc))
+    return exc
+
+
+def _call(op: str, fn: Callable[[], T]) -> T:
+    try:
+        with aws_call(op):
+            return fn()
+    except AwsError as exc:
+        raise not_found_as_such(exc) from exc
+
+
+def _tag_finder(op: str, list_key: str, id_key: str, kind: str, *, tag_field: str = "Tags",
+                extra: list[dict[str, Any]] | None = None) -> Callable[[RunContext, ResourceSpec], str | None]:
+    """Like kinds.ec2_finder, for lists whose tags sit under another field (ENIs: TagSet)."""
+    def find(ctx: RunContext, spec: ResourceSpec) -> str | None:
+        filters = [*tagging.run_filters(ctx.run_id, spec.key), *(extra or [])]
+        items = _call(op, lambda: getattr(ctx.ec2, op)(Filters=filters)[list_key])
+        if list_key == "Reservations":
+            items = [i for r in items for i in r["Instances"]]
+        items = [i for i in items if tagging.is_ours(tagging.from_aws(i.get(tag_field)), ctx.run_id)
+                 and tagging.from_aws(i.get(tag_field)).get(tagging.SPEC_KEY) == spec.key]
+        return first_id(items, id_key, kind, spec.key)
+    return find
+
+
+# --- network interface -----------------------------------------------------------------------
+
+def _create_eni(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
+    args: dict[str, Any] = {"SubnetId": p["subnet"], "PrivateIpAddress": p["private_ip"], "Groups": list(p["groups"]),
+                            "Description": p.get("description", spec.name),
+                            "TagSpecifications": ctx.tag_spec("network-interface", spec)}
+    if p.get("ipv6_count"):
+        args["Ipv6AddressCount"] = int(p["ipv6_count"])
+    with aws_call("CreateNetworkInterface"):
+        eni = str(ctx.ec2.create_network_interface(**args)["NetworkInterface"]["NetworkInterfaceId"])
+    if p.get("source_dest_check") is False:
+        with aws_call("ModifyNetworkInterfaceAttribute"):
+            ctx.ec2.modify_network_interface_attribute(NetworkInterfaceId=eni, SourceDestCheck={"Value": False})
+    if p.get("eip"):
+        with aws_call("AssociateAddress"):
+            ctx.ec2.associate_address(AllocationId=p["eip"], NetworkInterfaceId=eni, PrivateIpAddress=p["private_ip"])
+    return eni
+
+
+def _eni_tags(ctx: RunContext, rid: str) -> dict[str, str] | None:
+    try:
+        items = _call("DescribeNetworkInterfaces",
+                      lambda: ctx.ec2.describe_network_interfaces(NetworkInterfaceIds=[rid])["NetworkInterfaces"])
+    except NotFoundError:
+        return None
+    return tagging.from_aws(items[0].get("TagSet")) if items else None
+
+
+def _destroy_eni(ctx: RunContext, rid: str) -> None:
+    items = _call("DescribeNetworkInterfaces",
+                  lambda: ctx.ec2.describe_network_interfaces(NetworkInterfaceIds=[rid])["NetworkInterfaces"])
+    assoc = (items[0].get("Association") or {}).get("AssociationId") if items else None
+    if assoc:  # AWS drops it with the ENI; saying so keeps the address releasable on every endpoint
+        with aws_call("DisassociateAddress"):
+            ctx.ec2.disassociate_address(AssociationId=assoc)
+    try:
+        with aws_call("DeleteNetworkInterface"):
+            ctx.ec2.delete_network_interface(NetworkInterfaceId=rid)
+    except AwsError as exc:
+        if exc.code == "InvalidNetworkInterface.InUse":  # its instance is still terminating: retry
+            raise DependencyError(exc.operation, exc.code, str(exc)) from exc
+        raise not_found_as_such(exc) from exc
+
+
+register(Kind("network_interface", _tag_finder("describe_network_interfaces", "NetworkInterfaces",
+                                               "NetworkInterfaceId", "network_interface", tag_field="TagSet"),
+              _create_eni, _destroy_eni, _eni_tags))
+
+
+# --- launch template -------------------------------------------------------------------------
+
+def resolve_image(ctx: RunContext, parameter: str, architecture: str) -> tuple[str, str]:
+    """Return (AMI id, root device name) that the public SSM parameter names now; check its architecture."""
+    with aws_call("GetParameter"):
+        ami = str(ctx.clients.client("ssm").get_parameter(Name=parameter)["Parameter"]["Value"])
+    with aws_call("DescribeImages"):
+        images = ctx.ec2.describe_images(ImageIds=[ami])["Images"]
+    if not images:
+        raise SetupError(f"{parameter} names {ami}, which DescribeImages does not know")
+    if images[0].get("Architecture") != architecture:
+        raise SetupError(f"{parameter} names {ami} ({images[0].get('Architecture')}), expected {architecture}")
+    return ami, str(images[0].get("RootDeviceName") or "/dev/xvda")
+
+
+def launch_data(p: dict[str, Any], ami: str, root_device: str, key: str, tags: list[dict[str, Any]]) -> dict[str, Any]:
+    """The LaunchTemplateData of a machine (pure; p are the resolved spec params)."""
+    data: dict[str, Any] = {
+        "ImageId": ami, "InstanceType": p["instance_type"], "KeyName": key,
+        "MetadataOptions": dict(p["metadata_options"]),
+        "BlockDeviceMappings": [{"DeviceName": root_device, "Ebs": {
+            "VolumeSize": int(p["root_volume_gb"]), "VolumeType": p["volume_type"], "Encrypted": bool(p["encrypted"]),
+            "DeleteOnTermination": True}}],
+        "NetworkInterfaces": [{"DeviceIndex": 0, "NetworkInterfaceId": p["network_interface"]}],
+        "UserData": p["user_data"].b64,
+        "TagSpecifications": tags,
+    }
+    if p.get("instance_profile"):
+        data["IamInstanceProfile"] = {"Name": p["instance_profile"]}
+    return data
+
+
+def _create_lt(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
+    ami, root = resolve_image(ctx, p["ami_parameter"], p["architecture"])
+    instance = ResourceSpec("instance", p["instance_key"], spec.phase, p["instance_name"])
+    volume = ResourceSpec("volume", p["volume_key"], spec.phase, f"{p['instance_name']}-root")
+    tags = [ctx.tag_spec("instance", instance)[0], ctx.tag_spec("volume", volume)[0]]
+    data = launch_data(p, ami, root, key_name(ctx, p["key_pair"]), tags)
+    log.info("launch template %s: %s (%s), %s", spec.name, ami, p["ami_parameter"], p["instance_type"])
+    return profile_retry("CreateLaunchTemplate", lambda: str(ctx.ec2.create_launch_template(
+        LaunchTemplateName=f"{spec.name}-{ctx.run_id}", LaunchTemplateData=data,
+        TagSpecifications=ctx.tag_spec("launch-template", spec))["LaunchTemplate"]["LaunchTemplateId"]))
+
+
+def _lt_tags(ctx: RunContext, rid: str) -> dict[str, str] | None:
+    try:
+        items = _call("DescribeLaunchTemplates",
+                      lambda: ctx.ec2.describe_launch_templates(LaunchTemplateIds=[rid])["LaunchTemplates"])
+    except NotFoundError:
+        return None
+    return tagging.from_aws(items[0].get("Tags")) if items else None
+
+
+def _destroy_lt(ctx: RunContext, rid: str) -> None:
+    _call("DeleteLaunchTemplate", lambda: ctx.ec2.delete_launch_template(LaunchTemplateId=rid))
+
+
+register(Kind("launch_template", _tag_finder("describe_launch_templates", "LaunchTemplates", "LaunchTemplateId",
+                                             "launch_template"), _create_lt, _destroy_lt, _lt_tags))
+
+
+def template_version(ctx: RunContext, template_id: str, version: str = "$Default") -> dict[str, Any]:
+    """One version's LaunchTemplateData as EC2 returns it."""
+    versions = _call("DescribeLaunchTemplateVersions", lambda: ctx.ec2.describe_launch_template_versions(
+        LaunchTemplateId=template_id, Versions=[version])["LaunchTemplateVersions"])
+    if not versions:
+        raise NotFoundError("DescribeLaunchTemplateVersions", "NotFound", f"{template_id} has no version {version}")
+    return dict(versions[0]["LaunchTemplateData"])
+
+
+def profile_retry(op: str, call: Callable[[], T], timeout_s: float = 120, interval_s: float = 5) -> T:
+    """Run call, retrying while EC2 does not see a new instance profile yet (IAM is eventually consistent)."""
+    def attempt() -> tuple[T | None, AwsError | None]:
+        try:
+            with aws_call(op):
+                return call(), None
+        except AwsError as exc:
+            if exc.code == "InvalidParameterValue" and "profile" in str(exc).lower():
+                raise  # wait_for retries this one
+            return None, exc
+    result, error = wait_for(f"{op} accepting the new instance profile", attempt, timeout_s=timeout_s,
+                             interval_s=interval_s)
+    if error is not None:
+        raise not_found_as_such(error)
+    return result  # type: ignore[return-value]
+
+
+# --- instance --------------------------------------------------------------------------------
+
+def run_arguments(data: dict[str, Any]) -> dict[str, Any]:
+    """The template fields moto does not apply at launch, in RunInstances' request shape."""
+    args: dict[str, Any] = {}
+    if data.get("NetworkInterfaces"):
+        args["NetworkInterfaces"] = [{k: n[k] for k in NIC_KEYS if n.get(k) not in (None, [])}
+                                     for n in data["NetworkInterfaces"]]
+    if data.get("MetadataOptions"):
+        args["MetadataOptions"] = {k: data["MetadataOptions"][k] for k in METADATA_KEYS if k in data["MetadataOptions"]}
+    profile = data.get("IamInstanceProfile") or {}
+    if profile.get("Arn") or profile.get("Name"):
+        args["IamInstanceProfile"] = {"Arn": profile["Arn"]} if profile.get("Arn") else {"Name": profile["Name"]}
+    if data.get("BlockDeviceMappings"):
+        args["BlockDeviceMappings"] = [
+            {"DeviceName": m["DeviceName"], "Ebs": {k: m["Ebs"][k] for k in EBS_KEYS if m["Ebs"].get(k) is not None}}
+            for m in data["BlockDeviceMappings"] if "Ebs" in m]
+    if data.get("TagSpecifications"):
+        args["TagSpecifications"] = [{"ResourceType": t["ResourceType"], "Tags": t["Tags"]}
+                                     for t in data["TagSpecifications"]]
+    return args
+
+
+def instance_state(ctx: RunContext, rid: str) -> str:
+    """State name of an instance ('terminated' when EC2 no longer knows it)."""
+    try:
+        items = _call("DescribeInstances", lambda: ctx.ec2.describe_instances(InstanceIds=[rid])["Reservations"])
+    except NotFoundError:
+        return "terminated"
+    found = [i for r in items for i in r["Instances"] if i["InstanceId"] == rid]
+    return str(found[0]["State"]["Name"]) if found else "terminated"
+
+
+def _create_instance(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
+    lt = p["launch_template"]
+    args = run_arguments(template_version(ctx, lt))
+    args.update(LaunchTemplate={"LaunchTemplateId": lt, "Version": "$Default"}, MinCount=1, MaxCount=1)
+    args["TagSpecifications"] = [t for t in args.get("TagSpecifications", []) if t["ResourceType"] != "instance"]
+    args["TagSpecifications"].append(ctx.tag_spec("instance", spec)[0])
+    rid = profile_retry("RunInstances", lambda: str(ctx.ec2.run_instances(**args)["Instances"][0]["InstanceId"]))
+    wait_for(f"instance {rid} ({spec.name}) running", lambda: instance_state(ctx, rid) == "running",
+             timeout_s=600, interval_s=5)
+    return rid
+
+
+def _instance_tags(ctx: RunContext, rid: str) -> dict[str, str] | None:
+    try:
+        items = _call("DescribeInstances", lambda: ctx.ec2.describe_instances(InstanceIds=[rid])["Reservations"])
+    except NotFoundError:
+        return None
+    found = [i for r in items for i in r["Instances"] if i["InstanceId"] == rid]
+    if not found or found[0]["State"]["Name"] == "terminated":
+        return None
+    return tagging.from_aws(found[0].get("Tags"))
+
+
+def _destroy_instance(ctx: RunContext, rid: str) -> None:
+    if instance_state(ctx, rid) == "terminated":
+        raise NotFoundError("TerminateInstances", "InvalidInstanceID.NotFound", f"{rid} is already terminated")
+    _call("TerminateInstances", lambda: ctx.ec2.terminate_instances(InstanceIds=[rid]))
+    wait_for(f"instance {rid} terminated", lambda: instance_state(ctx, rid) == "terminated",
+             timeout_s=900, interval_s=5)
+
+
+register(Kind("instance", _tag_finder("describe_instances", "Reservations", "InstanceId", "instance",
+                                      extra=[{"Name": "instance-state-name", "Values": list(LIVE_STATES)}]),
+              _create_instance, _destroy_instance, _instance_tags))
