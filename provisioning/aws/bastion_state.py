@@ -215,6 +215,28 @@ def _template(ec2: Any, lt_id: str) -> TemplateState | None:
     return TemplateState(lt_id, str(items[0]["LaunchTemplateName"]), versions, tagging.from_aws(items[0].get("Tags")))
 
 
+def _key_pair(ec2: Any, kid: str) -> tuple[str, str, dict[str, str]] | None:
+    try:
+        with aws_call("DescribeKeyPairs"):
+            pairs = [k for k in ec2.describe_key_pairs(KeyPairIds=[kid])["KeyPairs"]
+                     if k.get("KeyPairId") == kid]  # moto ignores KeyPairIds
+    except NotFoundError:
+        return None
+    return (pairs[0]["KeyPairId"], pairs[0]["KeyName"], tagging.from_aws(pairs[0].get("Tags"))) if pairs else None
+
+
+def _address(ec2: Any, alloc: str) -> tuple[str, str, str | None, dict[str, str]] | None:
+    try:
+        with aws_call("DescribeAddresses"):
+            addrs = ec2.describe_addresses(AllocationIds=[alloc])["Addresses"]
+    except NotFoundError:
+        return None
+    if not addrs:
+        return None
+    a = addrs[0]
+    return a["AllocationId"], a["PublicIp"], a.get("NetworkInterfaceId") or None, tagging.from_aws(a.get("Tags"))
+
+
 def read_bastion(clients: ClientFactory, topo: Topology, ids: Mapping[str, str], ami_parameter: str) -> BastionState:
     """Describe everything the bastion checks look at, starting from the plan keys' ids."""
     ec2, missing = clients.client("ec2"), []
@@ -239,18 +261,8 @@ def read_bastion(clients: ClientFactory, topo: Topology, ids: Mapping[str, str],
         instance = None
     iam = read_iam(clients.client("iam"), ids[phase.ROLE], ids[phase.PROFILE]) \
         if phase.ROLE in ids and phase.PROFILE in ids else None
-    key = None
-    if phase.KEY_PAIR in ids:
-        with aws_call("DescribeKeyPairs"):
-            pairs = [k for k in ec2.describe_key_pairs(KeyPairIds=[ids[phase.KEY_PAIR]])["KeyPairs"]
-                     if k.get("KeyPairId") == ids[phase.KEY_PAIR]]  # moto ignores KeyPairIds
-        key = (pairs[0]["KeyPairId"], pairs[0]["KeyName"], tagging.from_aws(pairs[0].get("Tags"))) if pairs else None
-    eip = None
-    if phase.EIP in ids:
-        with aws_call("DescribeAddresses"):
-            addrs = ec2.describe_addresses(AllocationIds=[ids[phase.EIP]])["Addresses"]
-        eip = (addrs[0]["AllocationId"], addrs[0]["PublicIp"], addrs[0].get("NetworkInterfaceId") or None,
-               tagging.from_aws(addrs[0].get("Tags"))) if addrs else None
+    key = _key_pair(ec2, ids[phase.KEY_PAIR]) if phase.KEY_PAIR in ids else None
+    eip = _address(ec2, ids[phase.EIP]) if phase.EIP in ids else None
     for what, value in (("network interface", eni), ("launch template", template), ("instance", instance),
                         ("IAM role and instance profile", iam), ("key pair", key)):
         if value is None:

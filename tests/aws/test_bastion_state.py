@@ -23,9 +23,10 @@ def test_nothing_provisioned_is_all_missing_but_the_image_is_resolved(factory: C
 
 def test_gone_ids_read_as_missing_not_as_errors(factory: ClientFactory) -> None:
     ids = {"bastion-eni": "eni-0123456789abcdef0", "bastion-lt": "lt-0123456789abcdef0",
-           "bastion-instance": "i-0123456789abcdef0", "bastion-role": "nope", "bastion-profile": "nope"}
+           "bastion-instance": "i-0123456789abcdef0", "bastion-role": "nope", "bastion-profile": "nope",
+           "bastion-key": "key-0123456789abcdef0", "bastion-eip": "eipalloc-0123456789abcdef0"}
     s = read_bastion(factory, profiles.load("approved"), ids, PARAM)
-    assert (s.eni, s.template, s.instance, s.iam) == (None, None, None, None)
+    assert (s.eni, s.template, s.instance, s.iam, s.key_pair, s.eip) == (None,) * 6
     assert read_group(factory.client("autoscaling"), "no-such-group") is None
     assert read_iam(factory.client("iam"), "no-such-role", "no-such-profile") is None
 
