@@ -3,7 +3,12 @@ live in fixtures/options.py and pytest.ini."""
 
 from pathlib import Path
 
+import pytest
+
 _HERE = Path(__file__).resolve().parent
+
+# Plugin modules import each other; rewrite asserts in all of them whatever the load order.
+pytest.register_assert_rewrite("fixtures", "steps")
 
 # fixtures.options first: the other plugins import it.
 pytest_plugins = ["fixtures.options"] + [

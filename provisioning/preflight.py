@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from provisioning import cost, guards
 from provisioning.aws.client import ClientFactory
-from provisioning.errors import GuardError
+from provisioning.errors import GuardError, SetupError, TdgError
+from provisioning.phases import talos as talos_phase
+from provisioning.plan import plan
 from provisioning.settings import RunSettings
+from provisioning.talos.adapter import Talosctl
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,10 @@ def preflight(settings: RunSettings, *, clients: ClientFactory | None = None, to
              f"estimate: ${est.run.total_usd:.2f} for a {topo.hours_per_day:g} h session, "
              f"${est.month.total_usd:.2f}/month projected"
              + _budget_note(settings)]
+    if not settings.existing:
+        lines.append(_will_create(settings))
+    if "talos" in settings.phases and not settings.existing:
+        lines += _talos_ready(settings, env)
     account = None
     if settings.mode == "live":
         if clients is None:
@@ -60,6 +69,26 @@ def preflight(settings: RunSettings, *, clients: ClientFactory | None = None, to
     for line in lines:
         log.info("%s", line)
     return Preflight(est, tuple(lines), account)
+
+
+def _will_create(settings: RunSettings) -> str:
+    """One line saying what the run will create, by kind."""
+    specs = plan(settings.topology, settings.phases)
+    kinds = Counter(s.kind for s in specs)
+    listing = ", ".join(f"{kind} {n}" for kind, n in kinds.items())
+    return f"will create {len(specs)} resources ({', '.join(settings.phases)}): {listing}"
+
+
+def _talos_ready(settings: RunSettings, env: Mapping[str, str]) -> list[str]:
+    """The Talos phase's boot verdict; live, refuse without a pinned checksum or a talosctl binary."""
+    live = settings.mode == "live"
+    try:
+        lines = list(talos_phase.preflight(settings.topology, live=live, env=env))
+        if live:
+            Talosctl(talosconfig=Path(os.devnull), endpoints=("127.0.0.1",)).resolve_binary()
+    except (SetupError, TdgError) as exc:
+        raise GuardError(f"the Talos phase cannot run: {exc}") from exc
+    return lines
 
 
 def _budget_note(settings: RunSettings) -> str:

@@ -21,7 +21,7 @@ def translate(exc: ClientError, operation: str) -> AwsError:
     message = str(err.get("Message", ""))
     if code == "InvalidPermission.NotFound":  # a rule, not a resource: never "already gone"
         return AwsError(operation, code, message)
-    if code.endswith("NotFound") or code in {"NoSuchEntity", "InvalidGroup.NotFound"} \
+    if "NotFound" in code or code in {"NoSuchEntity", "InvalidGroup.NotFound"} \
             or (code == "ValidationError" and "not found" in message.lower()):
         return NotFoundError(operation, code, message)
     if code in _DEPENDENCY:

@@ -94,7 +94,9 @@ def find_tagged(clients: ClientFactory, run_id: str | None = None) -> list[Found
             state = _state(item, state_key)
             if state in gone:
                 continue
-            out.append(Found(kind, str(item[id_key]), tagging.from_aws(item.get("Tags")), state,
+            # ENIs carry their tags under TagSet, everything else under Tags.
+            tags = tagging.from_aws(item.get("Tags") or item.get("TagSet"))
+            out.append(Found(kind, str(item[id_key]), tags, state,
                              _attrs(kind, item)))
     out += _autoscaling(clients, run_id)
     out += _iam(clients, run_id)
@@ -124,8 +126,9 @@ def _iam(clients: ClientFactory, run_id: str | None) -> list[Found]:
     listings: tuple[tuple[str, str, str, Callable[[str], list[dict[str, str]]]], ...] = (
         ("iam_role", "list_roles", "Roles",
          lambda name: iam.list_role_tags(RoleName=name)["Tags"]),
+        # GetInstanceProfile returns the tags on AWS and on moto (which lacks ListInstanceProfileTags).
         ("instance_profile", "list_instance_profiles", "InstanceProfiles",
-         lambda name: iam.list_instance_profile_tags(InstanceProfileName=name)["Tags"]),
+         lambda name: iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"].get("Tags", [])),
     )
     for kind, op, key, tag_reader in listings:
         with aws_call(op):

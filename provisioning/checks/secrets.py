@@ -23,7 +23,7 @@ KEY_SHAPES: dict[str, re.Pattern[str]] = {
     "an AWS secret key assignment": re.compile(r"(?i)aws_secret_access_key\s*[=:]\s*\S{16,}"),
     "a talosconfig client key": re.compile(r"(?m)^\s*(?:key|crt):\s*LS0t[A-Za-z0-9+/=]{20,}"),
     "a literal password assignment": re.compile(
-        r"(?i)\b(?:password|passwd|webpassword)\s*[=:]\s*['\"]?(?![$<{])[^\s'\"]{4,}"),
+        r"(?i)\b(?:password|passwd|webpassword)\s*[=:]\s*['\"]?(?![$<{/])[^\s'\"]{4,}"),
 }
 
 
