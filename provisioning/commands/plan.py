@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from provisioning import profiles
+from provisioning import capacity, profiles
+from provisioning.phases import talos as talos_phase
 from provisioning.plan import Ref, plan
 from provisioning.topology import PHASES
 
@@ -42,4 +43,15 @@ def run(args: argparse.Namespace) -> int:
         detail = _params(dict(spec.params))
         if detail:
             out.write(f"       {detail}\n")
+    if "talos" in phases:
+        out.write("\nboot verdict (before anything is launched):\n")
+        for line in talos_phase.boot_verdict(topo).lines():
+            out.write(f"  {line}\n")
+    if "cozystack" in phases:
+        verdict = capacity.assess(topo)
+        out.write("\ncapacity verdict for CozyStack (before any money is spent):\n")
+        for req in verdict.requirements:
+            out.write(f"  {req.line}\n")
+        for line in verdict.advice:
+            out.write(f"  {line}\n")
     return 0
