@@ -10,17 +10,21 @@ bootstrap:
 	@bash scripts/bootstrap.sh
 
 acceptance: bootstrap
-	$(PY) -m pytest features/ $(ARGS)
+	$(PY) -m pytest features/ --gherkin-progress $(ARGS)
 
 lint: bootstrap
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
+# Unit/integration tests on both cores (one file per worker: tests in a file share fixtures),
+# then the features in one process: phase gating needs them in order in one session.
 test: lint
-	$(PY) -m pytest tests/ features/ $(ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile tests/ $(ARGS)
+	$(PY) -m pytest features/ $(ARGS)
 
 bench: bootstrap
 	$(PY) bench/offline_network.py
+	$(PY) bench/parallel_launch.py
 
 clean:
 	rm -rf .venv reports/*.html reports/*.xml reports/*.json reports/*.txt reports/*.png .pytest_cache
