@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
+from provisioning.checks import Violation
 from provisioning.kube.adapter import (
     HelmRelease,
     KubeNode,
@@ -23,18 +23,6 @@ from provisioning.kube.adapter import (
 CHECK_NAMES = ("nodes_ready", "node_architecture", "node_capacity", "talos_extensions", "helmreleases_ready",
                "kvm", "kubevirt_deployed", "runtimeclass", "spinapps_ready")
 _AVAILABLE = re.compile(r"nodes are available:\s*(?P<body>.*?)(?:\.\s*preemption:|\.?\s*$)", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule: which resource, what was expected, what was found."""
-
-    resource: str
-    expected: str
-    actual: str
-
-    def __str__(self) -> str:
-        return f"{self.resource}: expected {self.expected}, got {self.actual}"
 
 
 def check_nodes_ready(nodes: Sequence[KubeNode], expected: Sequence[str] = ()) -> list[Violation]:

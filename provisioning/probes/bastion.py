@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from provisioning.checks import Violation
 from provisioning.probes.dnsquery import QUERY_SCRIPT, parse_answer
 from provisioning.topology import Topology
 from provisioning.userdata.model import BastionRendering, Nat
@@ -24,18 +25,6 @@ RENDERED: Evidence = "rendered configuration"
 MANIFEST_ACCEPT = ("application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
                    "application/vnd.docker.distribution.manifest.list.v2+json, "
                    "application/vnd.docker.distribution.manifest.v2+json")
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule: which resource, what was expected, what was found."""
-
-    resource: str
-    expected: str
-    actual: str
-
-    def __str__(self) -> str:
-        return f"{self.resource}: expected {self.expected}, got {self.actual}"
 
 
 @dataclass(frozen=True)
