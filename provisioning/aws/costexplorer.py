@@ -111,3 +111,18 @@ def measured_cost(instances: Sequence[tuple[str, datetime, datetime]],
     if volumes:
         items.append(ebs_item(gb_hours, prices, f"{len(volumes)} volume(s), {gb_hours:,.1f} GB-hours measured"))
     return Bill("Measured", tuple(items))
+
+
+def month_to_date_lines(clients: ClientFactory, today: date) -> list[str]:
+    """Summary lines: month-to-date spend by service, and any service outside EC2/EBS/VPC flagged."""
+    by_service = month_to_date(clients, today)
+    if not by_service:
+        return [f"Cost Explorer month to date ({today:%Y-%m}): nothing billed yet"]
+    total = sum(by_service.values())
+    listing = ", ".join(f"{name} ${usd:.2f}" for name, usd in by_service.items())
+    lines = [f"Cost Explorer month to date ({today:%Y-%m}): ${total:.2f} ({listing})"]
+    strangers = unexpected_services(by_service)
+    if strangers:
+        lines.append("WARNING services outside EC2/EBS/VPC are billing this month: "
+                     + ", ".join(f"{name} ${usd:.2f}" for name, usd in strangers.items()))
+    return lines
