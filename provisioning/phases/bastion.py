@@ -11,6 +11,8 @@ provisioning/data/bastion.yaml, resolved at launch.
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from provisioning.aws.compute import UserData
@@ -20,6 +22,7 @@ from provisioning.plan import Ref, ResourceSpec
 from provisioning.schedule import hours_up
 from provisioning.topology import Topology
 from provisioning.userdata import BastionRendering, render_bastion
+from provisioning.userdata.model import BootToTalos
 
 PHASE = "bastion"
 KEY_PAIR, ROLE, PROFILE, EIP, ENI = "bastion-key", "bastion-role", "bastion-profile", "bastion-eip", "bastion-eni"
@@ -27,17 +30,35 @@ TEMPLATE, INSTANCE, GROUP, SCHEDULE, VOLUME = ("bastion-lt", "bastion-instance",
                                                "bastion-root")
 
 
+SHA256_ENV = "TDG_BOOT_TO_TALOS_SHA256"
+
+
+def pinned_sha256(env: Mapping[str, str] | None = None) -> str | None:
+    """The boot-to-talos tarball's sha256: TDG_BOOT_TO_TALOS_SHA256, else versions.yaml, else None.
+
+    The bastion verifies the tarball with it and the nodes verify their download with it, so
+    both read it here.
+    """
+    env = os.environ if env is None else env
+    value = env.get(SHA256_ENV) or load_data("versions")["boot_to_talos"].get("sha256")
+    return str(value).strip().lower() if value else None
+
+
+def _boot_to_talos() -> BootToTalos:
+    return BootToTalos.from_versions(load_data("versions"), sha256=pinned_sha256())
+
+
 def boot_rendering(t: Topology) -> BastionRendering:
     """The rendering whose user-data the launch template carries (live bindings; no live-only guards).
 
     A live run calls live_rendering() first, which refuses what a real bastion must not get.
     """
-    return render_bastion(t, live=False)
+    return render_bastion(t, boot_to_talos=_boot_to_talos(), live=False)
 
 
 def live_rendering(t: Topology) -> BastionRendering:
     """The rendering a live bastion may boot with; RenderError when it is not fit (e.g. no pinned sha256)."""
-    return render_bastion(t, live=True)
+    return render_bastion(t, boot_to_talos=_boot_to_talos(), live=True)
 
 
 def policy_document(actions: list[str]) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ ROLE_KEY = "tdg:role"
 LAUNCH_ORDER = ("network_interface", "launch_template", "instance")
 # IMDSv2 only. Amazon Linux runs just long enough to install Talos; Talos (platform metal) never asks IMDS.
 NODE_METADATA = {"HttpTokens": "required", "HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 1}
-SHA256_ENV = "TDG_BOOT_TO_TALOS_SHA256"
+SHA256_ENV = bastion.SHA256_ENV
 # What the plan shows when no checksum is pinned: an offline-only value (the sha256 of this very
 # label), which no release tarball has. preflight() refuses to launch live nodes with it.
 OFFLINE_LABEL = b"tdg offline placeholder: boot-to-talos sha256 not pinned"
@@ -89,10 +88,8 @@ def boot_verdict(t: Topology) -> BootVerdict:
 
 
 def pinned_sha256(env: Mapping[str, str] | None = None) -> str | None:
-    """The boot-to-talos tarball's sha256: TDG_BOOT_TO_TALOS_SHA256, else versions.yaml, else None."""
-    env = os.environ if env is None else env
-    value = env.get(SHA256_ENV) or load_data("versions")["boot_to_talos"].get("sha256")
-    return str(value).strip().lower() if value else None
+    """The boot-to-talos tarball's sha256, from the same source the bastion serves it with."""
+    return bastion.pinned_sha256(env)
 
 
 def asset_url(t: Topology) -> str:

@@ -93,3 +93,18 @@ def test_both_phases_plan_in_order() -> None:
     keys = [s.key for s in specs]
     order = [keys.index(k) for k in ("sg-bastion", bastion.ENI, bastion.TEMPLATE, bastion.INSTANCE)]
     assert order == sorted(order)
+
+
+def test_the_bastion_and_the_nodes_take_the_checksum_from_the_same_place(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from provisioning import profiles
+    from provisioning.phases import bastion, talos
+    from provisioning.userdata.model import RenderError
+
+    topo = profiles.load("approved")
+    monkeypatch.delenv(bastion.SHA256_ENV, raising=False)
+    with pytest.raises(RenderError):
+        bastion.live_rendering(topo)
+    sha = "ab" * 32
+    monkeypatch.setenv(bastion.SHA256_ENV, sha)
+    assert sha in bastion.live_rendering(topo).user_data
+    assert talos.pinned_sha256() == sha
