@@ -17,6 +17,7 @@ def test_keep_then_reuse(factory: ClientFactory, moto_url: str, run_id: str, tmp
     kept = run_suite("features/", "--phase", "network", "--aws-endpoint", moto_url, "--run-id", run_id, "--keep",
                      reports=tmp_path / "first")
     assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert "tdg preflight: will create 8 resources (network)" in kept.stderr, "preflight is shown up front"
     assert f"kept run {run_id}" in kept.stdout
     assert f"--reuse {run_id}" in kept.stdout and f"tdg sweep --run-id {run_id}" in kept.stdout
     left = find_tagged(factory, run_id)
