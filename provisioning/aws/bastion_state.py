@@ -8,8 +8,6 @@ the launch template and the instance, never taken from the plan.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,11 +16,10 @@ from provisioning import tags as tagging
 from provisioning.aws.client import ClientFactory
 from provisioning.aws.errors import aws_call
 from provisioning.aws.iam_state import GroupState, IamState, read_group, read_iam
+from provisioning.aws.instance_state import GONE, VolumeState, decode_user_data, read_volumes
 from provisioning.errors import NotFoundError
 from provisioning.phases import bastion as phase
 from provisioning.topology import Topology
-
-GONE = ("shutting-down", "terminated")
 
 
 @dataclass(frozen=True)
@@ -38,18 +35,6 @@ class EniState:
     instance_id: str | None
     device_index: int | None
     public_ipv4: str | None
-    tags: dict[str, str]
-
-
-@dataclass(frozen=True)
-class VolumeState:
-    """One attached EBS volume (size in GiB)."""
-
-    id: str
-    device: str
-    encrypted: bool
-    volume_type: str
-    size_gib: int
     tags: dict[str, str]
 
 
@@ -122,15 +107,6 @@ class BastionState:
     missing: tuple[str, ...] = field(default=())
 
 
-def _decode(value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        return base64.b64decode(value, validate=True).decode("utf-8", errors="replace")
-    except (binascii.Error, ValueError):
-        return value
-
-
 def _eni(ec2: Any, eni_id: str) -> EniState | None:
     try:
         with aws_call("DescribeNetworkInterfaces"):
@@ -160,11 +136,6 @@ def _instance(ec2: Any, iid: str) -> InstanceState | None:
     if not found:
         return None
     i = found[0]
-    devices = {m["Ebs"]["VolumeId"]: m["DeviceName"] for m in i.get("BlockDeviceMappings", []) if "Ebs" in m}
-    vols: list[dict[str, Any]] = []
-    if devices:
-        with aws_call("DescribeVolumes"):
-            vols = ec2.describe_volumes(VolumeIds=sorted(devices))["Volumes"]
     with aws_call("DescribeInstanceAttribute"):
         ud = ec2.describe_instance_attribute(InstanceId=iid, Attribute="userData").get("UserData") or {}
     meta = i.get("MetadataOptions") or {}
@@ -174,12 +145,10 @@ def _instance(ec2: Any, iid: str) -> InstanceState | None:
         image_id=str(i.get("ImageId", "")), key_name=str(i.get("KeyName", "")),
         http_tokens=str(meta.get("HttpTokens", "optional")), http_endpoint=str(meta.get("HttpEndpoint", "enabled")),
         profile_arn=(i.get("IamInstanceProfile") or {}).get("Arn"), root_device=str(i.get("RootDeviceName", "")),
-        volumes=tuple(VolumeState(v["VolumeId"], devices[v["VolumeId"]], bool(v.get("Encrypted")),
-                                  str(v.get("VolumeType", "")), int(v.get("Size", 0)), tagging.from_aws(v.get("Tags")))
-                      for v in vols),
+        volumes=read_volumes(ec2, i),
         interfaces=tuple(sorted((str(n["NetworkInterfaceId"]), int(n["Attachment"]["DeviceIndex"]))
                                 for n in i.get("NetworkInterfaces", []))),
-        user_data=_decode(ud.get("Value")), tags=tagging.from_aws(i.get("Tags")))
+        user_data=decode_user_data(ud.get("Value")), tags=tagging.from_aws(i.get("Tags")))
 
 
 def _version(v: dict[str, Any], labels: tuple[str, ...]) -> TemplateVersion:
@@ -194,7 +163,7 @@ def _version(v: dict[str, Any], labels: tuple[str, ...]) -> TemplateVersion:
                          for n in d.get("NetworkInterfaces", [])),
         volumes=tuple((str(m["DeviceName"]), bool(m["Ebs"].get("Encrypted")), str(m["Ebs"].get("VolumeType", "")),
                        int(m["Ebs"].get("VolumeSize") or 0)) for m in d.get("BlockDeviceMappings", []) if "Ebs" in m),
-        user_data=_decode(d.get("UserData")))
+        user_data=decode_user_data(d.get("UserData")))
 
 
 def _template(ec2: Any, lt_id: str) -> TemplateState | None:

@@ -101,7 +101,8 @@ def _interface(eni: dict[str, Any]) -> InterfaceState:
         groups=tuple(str(g["GroupId"]) for g in eni.get("Groups", [])), mac=str(eni.get("MacAddress", "")))
 
 
-def _volumes(ec2: Any, instance: dict[str, Any]) -> tuple[VolumeState, ...]:
+def read_volumes(ec2: Any, instance: dict[str, Any]) -> tuple[VolumeState, ...]:
+    """The EBS volumes attached to instance (a DescribeInstances item), with their device names."""
     devices = {m["Ebs"]["VolumeId"]: m["DeviceName"] for m in instance.get("BlockDeviceMappings", []) if "Ebs" in m}
     if not devices:
         return ()
@@ -123,7 +124,8 @@ def _instance(ec2: Any, i: dict[str, Any]) -> InstanceState:
         public_ipv4=i.get("PublicIpAddress"),
         interfaces=tuple(sorted((_interface(e) for e in i.get("NetworkInterfaces", [])), key=lambda x: x.device_index)),
         http_tokens=str(meta.get("HttpTokens", "optional")), http_endpoint=str(meta.get("HttpEndpoint", "enabled")),
-        root_device=str(i.get("RootDeviceName", "")), volumes=_volumes(ec2, i), tags=tagging.from_aws(i.get("Tags")),
+        root_device=str(i.get("RootDeviceName", "")), volumes=read_volumes(ec2, i),
+        tags=tagging.from_aws(i.get("Tags")),
         user_data=decode_user_data((attr.get("UserData") or {}).get("Value")))
 
 
