@@ -73,3 +73,40 @@ def test_live_job_is_manual_disabled_by_default_and_uses_oidc_only(workflow: dic
     for key_name in ("aws-access-key-id", "aws-secret-access-key", "aws_access_key_id", "aws_secret_access_key"):
         assert key_name not in text, f"long-lived AWS keys must not appear in the workflow ({key_name})"
     assert any("--aws-live" in s.get("run", "") for s in _steps(job))
+
+
+CREDS_ACTION = "aws-actions/configure-aws-credentials@"
+ALWAYS = ("${{ always() }}", "always()")
+TEARDOWN_MARGIN_S = 20 * 60  # the run's own teardown after a step timeout, on the first session
+
+
+def _index(steps: list[dict[str, Any]], predicate: Any, what: str) -> int:
+    __tracebackhide__ = True
+    hits = [i for i, s in enumerate(steps) if predicate(s)]
+    assert hits, f"live job: no step {what}"
+    return hits[0]
+
+
+def test_live_job_refreshes_the_role_session_before_the_sweep(workflow: dict[Any, Any]) -> None:
+    """An expired token never strands resources: the run ends inside its session, the sweep gets a fresh one."""
+    steps = _steps(workflow["jobs"]["live"])
+    creds = [i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith(CREDS_ACTION)]
+    run = _index(steps, lambda s: "--aws-live" in s.get("run", ""), "running the live acceptance run")
+    sweep = _index(steps, lambda s: "tdg sweep" in s.get("run", ""), "running tdg sweep")
+    first = steps[creds[0]]
+    minutes = steps[run].get("timeout-minutes")
+    assert isinstance(minutes, int), "the live acceptance step needs timeout-minutes so its teardown runs in-session"
+    duration = int(first["with"]["role-duration-seconds"])
+    assert minutes * 60 + TEARDOWN_MARGIN_S <= duration, (
+        f"role session {duration} s does not cover the run ({minutes} min) plus {TEARDOWN_MARGIN_S} s of teardown")
+    refresh = [i for i in creds if run < i < sweep]
+    assert refresh, "no configure-aws-credentials step between the live run and the sweep"
+    step = steps[refresh[0]]
+    assert step.get("if") in ALWAYS, f"the refresh must run after failures too: {step.get('if')}"
+    assert step["with"]["role-to-assume"] == first["with"]["role-to-assume"]
+    assert steps[sweep].get("if") in ALWAYS
+    sweep_minutes = steps[sweep].get("timeout-minutes")
+    assert isinstance(sweep_minutes, int), "the sweep step needs its own timeout-minutes"
+    job_minutes = workflow["jobs"]["live"]["timeout-minutes"]
+    assert job_minutes > minutes + sweep_minutes, (
+        f"job timeout {job_minutes} min leaves no room for the run ({minutes}) and the sweep ({sweep_minutes})")
