@@ -17,7 +17,7 @@ Feature: 02 Bastion: a fixed-address bastion with registry caches, the boot-to-t
     And the bastion has a public IPv4 address only if the profile gives it one
 
   Scenario: The bastion boots Amazon Linux 2023 for arm64 with the rendered user-data
-    Then the bastion and its launch template use the image the public SSM parameter names today
+    Then the bastion and its launch template use the image the template recorded at creation
     And the bastion and its launch template carry the rendered user-data
 
   Scenario: The bastion runs when the profile says

@@ -59,7 +59,7 @@ def _(topology: Topology, bastion_state: BastionState) -> None:
     assert_clean(check.public_ipv4(topology, bastion_state), "bastion public IPv4")
 
 
-@then("the bastion and its launch template use the image the public SSM parameter names today")
+@then("the bastion and its launch template use the image the template recorded at creation")
 def _(bastion_state: BastionState) -> None:
     assert_clean(check.image(bastion_state, load_data("bastion")["ami"]["architecture"]), "bastion image")
 

@@ -96,6 +96,7 @@ class BastionState:
 
     planned_subnet: tuple[str, str, tuple[str, ...]] | None
     ami_now: str
+    ami_recorded: str
     ami_architecture: str
     eni: EniState | None
     instance: InstanceState | None
@@ -206,6 +207,18 @@ def _address(ec2: Any, alloc: str) -> tuple[str, str, str | None, dict[str, str]
     return a["AllocationId"], a["PublicIp"], a.get("NetworkInterfaceId") or None, tagging.from_aws(a.get("Tags"))
 
 
+def recorded_image(template: TemplateState | None) -> str:
+    """The AMI the launch template recorded when it was created: its $Default version's ("" without one).
+
+    The SSM parameter moves with every AL2023 release; what the bastion must run is the image
+    resolved at creation, so a release during a run or before --reuse is no failure.
+    """
+    if template is None:
+        return ""
+    default = [v for v in template.versions if "$Default" in v.labels]
+    return default[0].image_id if default else ""
+
+
 def read_bastion(clients: ClientFactory, topo: Topology, ids: Mapping[str, str], ami_parameter: str) -> BastionState:
     """Describe everything the bastion checks look at, starting from the plan keys' ids."""
     ec2, missing = clients.client("ec2"), []
@@ -218,10 +231,11 @@ def read_bastion(clients: ClientFactory, topo: Topology, ids: Mapping[str, str],
                    tuple(a["Ipv6CidrBlock"] for a in s.get("Ipv6CidrBlockAssociationSet", [])))
     with aws_call("GetParameter"):
         ami = str(clients.client("ssm").get_parameter(Name=ami_parameter)["Parameter"]["Value"])
-    with aws_call("DescribeImages"):
-        images = ec2.describe_images(ImageIds=[ami])["Images"]
     eni = _eni(ec2, ids[phase.ENI]) if phase.ENI in ids else None
     template = _template(ec2, ids[phase.TEMPLATE]) if phase.TEMPLATE in ids else None
+    recorded = recorded_image(template) or ami
+    with aws_call("DescribeImages"):
+        images = ec2.describe_images(ImageIds=[recorded])["Images"]
     group = read_group(clients.client("autoscaling"), ids[phase.GROUP]) if phase.GROUP in ids else None
     iid = ids.get(phase.INSTANCE) or (group.instances[0] if group and group.instances else None) \
         or (eni.instance_id if eni else None)
@@ -236,7 +250,7 @@ def read_bastion(clients: ClientFactory, topo: Topology, ids: Mapping[str, str],
                         ("IAM role and instance profile", iam), ("key pair", key)):
         if value is None:
             missing.append(what)
-    return BastionState(planned_subnet=planned, ami_now=ami,
+    return BastionState(planned_subnet=planned, ami_now=ami, ami_recorded=recorded,
                         ami_architecture=str(images[0].get("Architecture", "")) if images else "unknown",
                         eni=eni, instance=instance, template=template, group=group, iam=iam, key_pair=key, eip=eip,
                         missing=tuple(missing))

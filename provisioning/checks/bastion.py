@@ -109,16 +109,24 @@ def public_ipv4(t: Topology, s: BastionState) -> list[str]:
 
 
 def image(s: BastionState, architecture: str) -> list[str]:
-    """Template and instance use the AMI the public SSM parameter names now, of the planned architecture."""
+    """Template versions and instance use the image the launch template recorded, of the planned architecture.
+
+    The reference is the template's $Default image (resolved from the public SSM parameter when
+    it was created), not the parameter's value today: a new AL2023 release is not a failure.
+    """
     out = []
-    if s.ami_architecture != architecture:
-        out.append(f"image {s.ami_now}: expected {architecture}, found {s.ami_architecture}")
-    out += [f"{name}: expected image {s.ami_now} (SSM parameter), found {v.image_id}"
-            for name, v in _versions(s) if v.image_id != s.ami_now]
-    if s.instance is not None and s.instance.image_id != s.ami_now:
-        out.append(f"bastion instance {s.instance.id}: expected image {s.ami_now}, found {s.instance.image_id}")
     if s.template is None:
-        out.append("bastion launch template: expected it to exist, found none")
+        return ["bastion launch template: expected it to exist (it records the image), found none"]
+    if not any("$Default" in v.labels for v in s.template.versions):
+        return [f"launch template {s.template.id}: expected a $Default version recording the image, found none"]
+    if s.ami_architecture != architecture:
+        out.append(f"image {s.ami_recorded} (recorded in launch template {s.template.id}): expected {architecture}, "
+                   f"found {s.ami_architecture}")
+    out += [f"{name}: expected image {s.ami_recorded} (recorded at creation, $Default), found {v.image_id}"
+            for name, v in _versions(s) if v.image_id != s.ami_recorded]
+    if s.instance is not None and s.instance.image_id != s.ami_recorded:
+        out.append(f"bastion instance {s.instance.id}: expected image {s.ami_recorded} (launch template $Default), "
+                   f"found {s.instance.image_id}")
     return out
 
 

@@ -153,11 +153,25 @@ def test_a_public_bastion_without_its_elastic_ip_fails(approved: Built) -> None:
 
 
 # -- image, user-data, IMDS, volume ------------------------------------------------------------
-def test_an_image_other_than_the_parameter_names_fails(approved: Built) -> None:
+def test_an_image_other_than_the_template_recorded_fails(approved: Built) -> None:
     other = approved.factory.client("ssm").get_parameter(
         Name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")["Parameter"]["Value"]
     approved.new_version(ImageId=other)
-    fails(check.image(approved.state(), "arm64"), "($Latest): expected image", f"found {other}")
+    fails(check.image(approved.state(), "arm64"), "($Latest): expected image", f"found {other}", "recorded")
+
+
+def test_a_new_al2023_release_after_creation_is_not_a_failure(approved: Built) -> None:
+    """The SSM parameter moves on (a release during the run or before --reuse); the template's image still holds."""
+    state = approved.state()
+    assert state.ami_recorded == state.ami_now  # just created: the parameter and the template agree
+    released = dataclasses.replace(state, ami_now="ami-0f0e0d0c0b0a09080")
+    assert check.image(released, "arm64") == []
+    assert state.instance is not None and state.instance.image_id == released.ami_recorded
+
+
+def test_the_recorded_image_of_the_wrong_architecture_fails(approved: Built) -> None:
+    fails(check.image(dataclasses.replace(approved.state(), ami_architecture="x86_64"), "arm64"),
+          "expected arm64", "found x86_64", "recorded in launch template")
 
 
 def test_user_data_other_than_the_rendering_fails(approved: Built) -> None:
