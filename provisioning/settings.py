@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import secrets
@@ -49,6 +50,9 @@ class RunSettings:
     strict_verdict: bool = False
     stop_on_verdict: bool = False
     reports_dir: Path = Path("reports")
+    record: Path | None = None
+    replay: Path | None = None
+    replay_speed: str = "instant"
 
     @property
     def last_phase(self) -> str:
@@ -66,9 +70,20 @@ def build(*, aws_live: bool = False, aws_endpoint: str | None = None, profile: s
           phase: str | None = None, keep: bool = False, reuse: str | None = None, run_id: str | None = None,
           existing: bool = False, budget: float | None = None, strict_verdict: bool = False,
           stop_on_verdict: bool = False, reports_dir: str | Path = "reports",
-          env: Mapping[str, str] | None = None) -> RunSettings:
-    """Validate the options and load the profile; raise OptionError/ProfileError naming the problem."""
+          env: Mapping[str, str] | None = None, record: str | Path | None = None,
+          replay: str | Path | None = None, replay_speed: str = "instant") -> RunSettings:
+    """Validate the options and load the profile; raise OptionError/ProfileError naming the problem.
+
+    With replay, the bundle's manifest decides the profile, mode, phases and run id (the
+    replayed run asks what the recorded one asked); --phase and --run-id must agree with it.
+    """
     env = os.environ if env is None else env
+    if replay is not None:
+        return _replayed(Path(replay), replay_speed, aws_live=aws_live, aws_endpoint=aws_endpoint, phase=phase,
+                         run_id=run_id, reuse=reuse, keep=keep, record=record, existing=existing, budget=budget,
+                         strict_verdict=strict_verdict, stop_on_verdict=stop_on_verdict, reports_dir=reports_dir)
+    if replay_speed != "instant":
+        raise OptionError("--replay-speed", replay_speed, "only applies with --replay DIR")
     if aws_live and aws_endpoint:
         raise OptionError("--aws-endpoint", aws_endpoint, "cannot be combined with --aws-live")
     mode: Mode = "live" if aws_live else ("endpoint" if aws_endpoint else "offline")
@@ -99,7 +114,47 @@ def build(*, aws_live: bool = False, aws_endpoint: str | None = None, profile: s
                        reuse=reuse is not None, existing=existing,
                        budget_usd_per_month=budget if budget is not None else topo.budget_usd_per_month,
                        strict_verdict=strict_verdict, stop_on_verdict=stop_on_verdict,
-                       reports_dir=Path(reports_dir))
+                       reports_dir=Path(reports_dir), record=_record_dir(record))
+
+
+def _record_dir(record: str | Path | None) -> Path | None:
+    if record is None:
+        return None
+    path = Path(record)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise OptionError("--record", str(record), "must be a new or empty directory (a bundle is never overwritten)")
+    return path
+
+
+def _replayed(bundle: Path, speed: str, *, aws_live: bool, aws_endpoint: str | None, phase: str | None,
+              run_id: str | None, reuse: str | None, keep: bool, record: str | Path | None, existing: bool,
+              budget: float | None, strict_verdict: bool, stop_on_verdict: bool,
+              reports_dir: str | Path) -> RunSettings:
+    """Settings of a replay: what the bundle's manifest says the recorded run was."""
+    for name, value in (("--aws-live", aws_live), ("--aws-endpoint", aws_endpoint), ("--reuse", reuse),
+                        ("--keep", keep), ("--record", record)):
+        if value:
+            raise OptionError(name, value, "cannot be combined with --replay (a replay talks to nothing)")
+    if speed not in ("instant", "recorded"):
+        raise OptionError("--replay-speed", speed, "must be 'instant' (waits do not sleep) or 'recorded'")
+    mpath = bundle / "manifest.json"
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise OptionError("--replay", str(bundle), f"no readable manifest.json in it ({exc})") from exc
+    phases = tuple(manifest["phases"])
+    if phase is not None and phase != phases[-1]:
+        raise OptionError("--phase", phase, f"the bundle recorded phases up to {phases[-1]}; replay them all")
+    if run_id is not None and run_id != manifest["run_id"]:
+        raise OptionError("--run-id", run_id, f"the bundle's run id is {manifest['run_id']}")
+    if bool(existing) != bool(manifest.get("existing")):
+        raise OptionError("--existing", existing, f"the bundle was recorded with existing={manifest.get('existing')}")
+    recorded_profile = bundle / "profile.yaml"
+    topo = profiles.load(str(recorded_profile) if recorded_profile.is_file() else manifest["profile"])
+    return RunSettings(mode=manifest["mode"], endpoint=None, topology=topo, phases=phases, run_id=manifest["run_id"],
+                       existing=existing, budget_usd_per_month=budget if budget is not None else
+                       topo.budget_usd_per_month, strict_verdict=strict_verdict, stop_on_verdict=stop_on_verdict,
+                       reports_dir=Path(reports_dir), replay=bundle, replay_speed=speed)
 
 
 def _check_live_home(topo: Topology, from_env: str | None) -> None:

@@ -5,7 +5,8 @@ standard retries and timeouts, and event hooks that
   - count and log every API call (benchmarks and the report read the counter),
   - refuse any request to a non-loopback host when the run is not live,
   - refuse mutating calls in read-only (``--existing``) mode,
-  - optionally add a fixed latency per call (benchmarks only).
+  - optionally add a fixed latency per call (benchmarks only),
+  - optionally record or replay every call (``taps``: provisioning/recording/aws.py).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 import boto3
@@ -33,6 +35,12 @@ READ_PREFIXES = ("Describe", "Get", "List", "Search", "Lookup")
 OFFLINE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
                        "aws_session_token": "testing"}
 GLOBAL_SERVICE_REGIONS = {"pricing": "us-east-1", "ce": "us-east-1", "iam": "us-east-1"}
+
+
+class Tap(Protocol):
+    """Something that registers its own hooks on every client the factory makes (record, replay)."""
+
+    def attach(self, client: Any) -> None: ...
 
 
 def offline_session() -> boto3.session.Session:
@@ -91,7 +99,7 @@ class ClientFactory:
 
     def __init__(self, *, region: str, mode: Mode, endpoint_url: str | None = None,
                  session: boto3.session.Session | None = None, read_only: bool = False,
-                 latency_s: float = 0.0, max_attempts: int = 5) -> None:
+                 latency_s: float = 0.0, max_attempts: int = 5, taps: Sequence[Tap] = ()) -> None:
         if mode != "live":
             if endpoint_url is None:
                 raise GuardError("offline runs need an endpoint: refusing to build AWS clients that would "
@@ -105,6 +113,7 @@ class ClientFactory:
         self.read_only = read_only
         self.latency_s = latency_s
         self.calls = CallLog()
+        self.taps = tuple(taps)
         if session is None:
             session = offline_session() if mode != "live" else boto3.session.Session()
         self._session = session
@@ -123,6 +132,8 @@ class ClientFactory:
                                          config=self._config)
                 c.meta.events.register("before-call", self._before_call)
                 c.meta.events.register("before-send", self._before_send)
+                for tap in self.taps:
+                    tap.attach(c)
                 self._clients[key] = c
             return self._clients[key]
 

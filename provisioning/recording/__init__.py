@@ -1,0 +1,1 @@
+"""Record a run into a self-describing bundle, and replay a run from one (see README "Record and replay")."""

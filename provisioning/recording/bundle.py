@@ -1,0 +1,210 @@
+"""A recorded run on disk: manifest.json plus one gzip JSON-lines file per channel.
+
+Channels: aws (botocore calls), talosctl (invocations), kube (Kubernetes API answers),
+console (instance console texts), ssh (commands run on the bastion over SSH), facts (what a
+stand-in chose at start, e.g. its ports). Every entry is redacted before it is kept in
+memory (provisioning/recording/redact.py); the manifest names the profile, the pinned
+versions, the run id, the mode, when, the scenario outcomes and each file's sha256.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import difflib
+import gzip
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from provisioning.errors import SetupError
+from provisioning.recording.redact import Redactor
+
+FORMAT = "tdg-recording/1"
+CHANNELS = ("aws", "talosctl", "kube", "console", "ssh", "facts")
+VOLATILE_KEYS = {"ClientToken", "ClientRequestToken", "IdempotencyToken", "PublicKeyMaterial"}
+VOLATILE = [
+    (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"), "<time>"),
+    (re.compile(r"/tmp/tdg-[a-z-]+[A-Za-z0-9_]+"), "<tmpdir>"),
+    (re.compile(r"\b127\.\d+\.\d+\.\d+:\d+"), "<loopback:port>"),
+]
+
+
+class BundleError(SetupError):
+    """A bundle is missing, unreadable, of another format, or fails its checksums."""
+
+
+class ReplayMiss(SetupError):
+    """The replayed run asked for something the bundle does not hold."""
+
+
+def encode(value: Any) -> Any:
+    """Make a botocore/kubernetes value JSON-safe: datetimes and bytes become tagged objects."""
+    if isinstance(value, dt.datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, bytes | bytearray):
+        return {"$b64": base64.b64encode(bytes(value)).decode()}
+    if isinstance(value, Mapping):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [encode(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def decode(value: Any) -> Any:
+    """Undo encode()."""
+    if isinstance(value, dict):
+        if set(value) == {"$dt"}:
+            return dt.datetime.fromisoformat(value["$dt"])
+        if set(value) == {"$b64"}:
+            return base64.b64decode(value["$b64"])
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+def normalize(value: Any, key: str = "") -> Any:
+    """The part of a request that identifies it across runs: tokens, times, temp dirs and loopback ports blanked."""
+    if key in VOLATILE_KEYS:
+        return "<token>"
+    if isinstance(value, str):
+        for pattern, repl in VOLATILE:
+            value = pattern.sub(repl, value)
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): normalize(v, str(k)) for k, v in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [normalize(v) for v in value]
+    return value
+
+
+def _kind(key: Any) -> Any:
+    """What kind of request key is (AWS operation, talosctl subcommand, HTTP method and path), for "nearest"."""
+    if isinstance(key, Mapping):
+        return key.get("op") or key.get("kind") or key.get("method") or next(iter(key.values()), None)
+    return None
+
+
+def _key_text(key: Any) -> str:
+    return json.dumps(normalize(key), sort_keys=True, default=str)
+
+
+@dataclass
+class Recorder:
+    """Collect redacted entries in memory (thread-safe); write() puts the bundle on disk."""
+
+    redactor: Redactor
+    started: float = field(default_factory=time.monotonic)
+    entries: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {c: [] for c in CHANNELS})
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    seq: int = 0
+
+    def add(self, channel: str, key: Mapping[str, Any], answer: Mapping[str, Any], *, began: float,
+            ended: float | None = None) -> None:
+        """Keep one exchange: what was asked (key), what came back (answer), when and how long."""
+        ended = time.monotonic() if ended is None else ended
+        entry = {"key": self.redactor.value(encode(key)), "answer": self.redactor.value(encode(answer)),
+                 "t": round(began - self.started, 4), "dur": round(ended - began, 4)}
+        with self.lock:
+            self.seq += 1
+            entry["seq"] = self.seq
+            self.entries[channel].append(entry)
+
+    def write(self, directory: Path, manifest: Mapping[str, Any], extra: Mapping[str, str] | None = None) -> Path:
+        """Write every channel, extra text files and manifest.json (with checksums); refuse if anything leaks."""
+        directory.mkdir(parents=True, exist_ok=True)
+        files: dict[str, str] = {}
+        for name, text in (extra or {}).items():
+            text = self.redactor.text(text)
+            if self.redactor.leaks(text):
+                raise BundleError(f"refusing to write {name}: {'; '.join(self.redactor.leaks(text))}")
+            (directory / name).write_text(text, encoding="utf-8")
+            files[name] = hashlib.sha256(text.encode()).hexdigest()
+        for channel, items in self.entries.items():
+            text = "".join(json.dumps(e, sort_keys=True) + "\n" for e in items)
+            leaks = self.redactor.leaks(text)
+            if leaks:
+                raise BundleError(f"refusing to write {channel}: {'; '.join(leaks)}")
+            path = directory / f"{channel}.jsonl.gz"
+            path.write_bytes(gzip.compress(text.encode(), mtime=0))
+            files[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        body = {**self.redactor.value(dict(manifest)), "format": FORMAT, "files": files,
+                "counts": {c: len(v) for c, v in self.entries.items()}}
+        text = json.dumps(body, indent=2, sort_keys=True) + "\n"
+        if self.redactor.leaks(text):
+            raise BundleError(f"refusing to write the manifest: {'; '.join(self.redactor.leaks(text))}")
+        (directory / "manifest.json").write_text(text, encoding="utf-8")
+        return directory
+
+
+def load(directory: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """Read a bundle: its manifest and every channel's entries (checksums verified)."""
+    mpath = directory / "manifest.json"
+    if not mpath.is_file():
+        raise BundleError(f"{directory}: no manifest.json (not a recording made with --record)")
+    manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    if manifest.get("format") != FORMAT:
+        raise BundleError(f"{mpath}: format {manifest.get('format')!r}, expected {FORMAT!r}")
+    channels: dict[str, list[dict[str, Any]]] = {}
+    for name, digest in manifest["files"].items():
+        raw = (directory / name).read_bytes()
+        if hashlib.sha256(raw).hexdigest() != digest:
+            raise BundleError(f"{directory / name}: sha256 differs from the manifest's (edited or truncated)")
+        if not name.endswith(".jsonl.gz"):
+            continue
+        lines = gzip.decompress(raw).decode().splitlines()
+        channels[name.split(".")[0]] = [json.loads(line) for line in lines if line]
+    return manifest, channels
+
+
+@dataclass
+class Player:
+    """Answer requests from a bundle's entries: the first unused entry with the same normalized key."""
+
+    channels: dict[str, list[dict[str, Any]]]
+    speed: str = "instant"
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    used: set[tuple[str, int]] = field(default_factory=set)
+
+    def take(self, channel: str, key: Mapping[str, Any], redactor: Redactor | None = None) -> dict[str, Any]:
+        """Return the answer recorded for key (decoded); raise ReplayMiss naming the nearest recorded one."""
+        asked = redactor.value(encode(key)) if redactor else encode(key)
+        want = _key_text(asked)
+        with self.lock:
+            entries = self.channels.get(channel, [])
+            for i, entry in enumerate(entries):
+                if (channel, i) not in self.used and _key_text(entry["key"]) == want:
+                    self.used.add((channel, i))
+                    break
+            else:
+                raise ReplayMiss(self._miss(channel, asked, entries))
+        if self.speed == "recorded" and entry.get("dur"):
+            time.sleep(float(entry["dur"]))
+        return dict(decode(entry["answer"]))
+
+    def _miss(self, channel: str, asked: Any, entries: Iterable[dict[str, Any]]) -> str:
+        want = _key_text(asked)
+        every = list(enumerate(entries))
+        same = [p for p in every if _kind(p[1]["key"]) == _kind(asked)]
+        unused = [p for p in (same or every) if (channel, p[0]) not in self.used]
+        pool = unused or same or every
+        best = max(pool, key=lambda p: difflib.SequenceMatcher(None, want, _key_text(p[1]["key"])).ratio(),
+                   default=None)
+        nearest = "none (the bundle holds no such calls)" if best is None else \
+            f"#{best[1].get('seq')}{'' if unused else ' (already used)'}: {_key_text(best[1]['key'])[:600]}"
+        return (f"replay: the bundle holds no {channel} call for {want[:600]}\n  nearest recorded: {nearest}\n"
+                "  the run asked for something the recorded run did not (request shapes changed since it was "
+                "recorded?): re-record the bundle (see README, 'Record and replay')")
+
+    def unused(self, channel: str) -> int:
+        """How many recorded entries of channel the replay has not asked for."""
+        return sum(1 for i in range(len(self.channels.get(channel, []))) if (channel, i) not in self.used)
