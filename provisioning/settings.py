@@ -13,6 +13,7 @@ from pathlib import Path
 
 from provisioning import profiles
 from provisioning.aws.client import Mode, check_endpoint
+from provisioning.checks.secrets import secret_file_problems
 from provisioning.errors import OptionError
 from provisioning.topology import PHASES, Topology
 
@@ -104,6 +105,9 @@ def build(*, aws_live: bool = False, aws_endpoint: str | None = None, profile: s
     if keep and mode == "offline":
         raise OptionError("--keep", True, "the built-in moto server dies with the session, so nothing can be "
                                           "kept: use --aws-endpoint or --aws-live")
+    unreadable = secret_file_problems(env)
+    if unreadable:
+        raise OptionError("secret files", len(unreadable), "; ".join(unreadable))
     topo = profiles.load(profile)
     home = env.get(HOME_ENV)
     if home:

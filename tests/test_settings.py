@@ -54,3 +54,8 @@ def test_bad_home_address_from_the_environment_is_a_profile_error() -> None:
 def test_reuse_keeps_the_run_id() -> None:
     s = settings.build(reuse="abcd1234", aws_endpoint="http://127.0.0.1:5000", env={})
     assert s.run_id == "abcd1234" and s.reuse and s.mode == "endpoint"
+
+
+def test_an_unreadable_secret_file_stops_the_run_before_anything(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(OptionError, match="TDG_SSH_KEY.*cannot be read"):
+        settings.build(env={"TDG_SSH_KEY": str(tmp_path / "id_missing")})
