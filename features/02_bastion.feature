@@ -29,6 +29,7 @@ Feature: 02 Bastion: a fixed-address bastion with registry caches, the boot-to-t
   @posture
   Scenario: The bastion is locked down
     Then the bastion and its launch template require IMDSv2
+    And the bastion's launch template sets the CPU credit mode the profile asks for
     And the bastion's root volume is encrypted gp3 of the planned size
     And no secret is in the bastion's user-data or launch template
     And the bastion answers SSH only from the home address

@@ -12,6 +12,7 @@ Feature: 03 Talos nodes: boot-to-talos installs Talos on every node, at its fixe
   Scenario: One node is launched for every node the profile plans
     Then every planned node has exactly one instance and there is no other
     And every node's instance has the profile's instance type and carries the run's tags and its role
+    And every node's launch template sets the CPU credit mode the profile asks for
 
   Scenario: The nodes boot the way the profile plans
     Then the nodes boot with the method the profile plans

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from provisioning import credits
 from provisioning.data import load_data
 from provisioning.errors import GuardError, OptionError, TdgError
 from provisioning.topology import Topology
@@ -239,11 +240,23 @@ def ebs_item(gb_hours: float, prices: PriceBook, note: str) -> Item:
                  f"{note}; pro rata over {prices.hours_per_month:g} h/month")
 
 
+def _credit_items(runs: Sequence[tuple[str, float]], topo: Topology, region: str) -> list[Item]:
+    """Surplus CPU credits of burstable instances in unlimited mode at the profile's average CPU."""
+    out = []
+    for t, vcpu_h in sorted(credits.surplus_runs(runs, topo.cpu_average_percent).items()):
+        usd, source, verified = credits.surplus_price(t, region)
+        out.append(Item(f"CPU credits {t} (unlimited)", vcpu_h, "vCPU-hour", usd, vcpu_h * usd,
+                        f"surplus above baseline at {topo.cpu_average_percent:g}% average CPU; {source}", verified))
+    return out
+
+
 def _bill(label: str, topo: Topology, node_h: float, bastion_h: float, nat_gb: float,
           prices: PriceBook, trials: Sequence[FreeTrial], today: date) -> Bill:
     b = topo.bastion
     runs = [(b.instance_type, bastion_h)] + [(n.instance_type, node_h) for n in topo.nodes]
     items = instance_items(runs, prices, trials, today)
+    if topo.cpu_credits == "unlimited":
+        items += _credit_items(runs, topo, prices.region)
     node_gb = [n.root_volume_gb + n.data_volume_gb for n in topo.nodes]
     gb_hours = b.root_volume_gb * bastion_h + sum(node_gb) * node_h
     items.append(ebs_item(gb_hours, prices, f"{b.root_volume_gb + sum(node_gb)} GB: bastion root "

@@ -121,6 +121,8 @@ class Topology:
     allow_more_nodes: bool = False
     account_allowlist: tuple[str, ...] = ()
     existing: Existing = field(default_factory=Existing)
+    cpu_credits: str = "standard"
+    cpu_average_percent: float = 100.0
     source: str = "<memory>"
 
     def __post_init__(self) -> None:
@@ -284,4 +286,11 @@ def validate(t: Topology) -> list[Problem]:
     _check_ips(t, out)
     _check_access(t, out)
     _check_nodes(t, out)
+    if t.cpu_credits not in ("standard", "unlimited"):
+        out.append(Problem("burstable.cpu_credits", t.cpu_credits,
+                           "standard or unlimited (unlimited bills surplus CPU credits per vCPU-hour)"))
+    if isinstance(t.cpu_average_percent, bool) or not isinstance(t.cpu_average_percent, int | float) \
+            or not 0 <= t.cpu_average_percent <= 100:
+        out.append(Problem("burstable.average_cpu_percent", t.cpu_average_percent,
+                           "a number from 0 to 100: the sustained CPU the estimate prices surplus credits for"))
     return out

@@ -64,6 +64,11 @@ def _(bastion_state: BastionState) -> None:
     assert_clean(check.image(bastion_state, load_data("bastion")["ami"]["architecture"]), "bastion image")
 
 
+@then("the bastion's launch template sets the CPU credit mode the profile asks for")
+def _(topology: Topology, bastion_state: BastionState) -> None:
+    assert_clean(check.cpu_credits(topology, bastion_state), "bastion CPU credits")
+
+
 @then("the bastion and its launch template carry the rendered user-data")
 def _(topology: Topology, bastion_state: BastionState) -> None:
     assert_clean(check.boots_rendering(bastion_state, boot_rendering(topology)), "bastion user-data")

@@ -8,11 +8,15 @@ import pytest
 from pytest_bdd import given, parsers, then
 
 from fixtures.talos import LabNode, TalosLab
+from provisioning import credits
+from provisioning.aws.client import ClientFactory
 from provisioning.aws.console import tail
+from provisioning.aws.credit_state import template_credits
 from provisioning.aws.instance_state import InstanceState
 from provisioning.checks import talos_aws as ec2_check
 from provisioning.checks.secrets import configured_secrets
 from provisioning.data import load_data
+from provisioning.phases.talos import template_key
 from provisioning.settings import RunSettings
 from provisioning.talos import checks
 from provisioning.talos.health import HealthResult
@@ -55,6 +59,16 @@ def _(topology: Topology, talos_instances: tuple[InstanceState, ...], tdg_settin
     found = [v for n in topology.nodes for v in ec2_check.instance_type(n, ec2_check.instance_of(talos_instances, n))
              + ec2_check.run_tags(n, ec2_check.instance_of(talos_instances, n), tdg_settings.run_id)]
     assert_clean(found, "node instance types and tags")
+
+
+@then("every node's launch template sets the CPU credit mode the profile asks for")
+def _(topology: Topology, talos_lab: TalosLab, aws: ClientFactory, tdg_settings: RunSettings,
+      evidence: Evidence) -> None:
+    evidence(tdg_settings.evidence)
+    found = [v for n in topology.nodes for ver in template_credits(aws, talos_lab.ids[template_key(n)])
+             for v in credits.violations(f"node {n.name}: {ver.name}", ver.instance_type, ver.cpu_credits,
+                                         topology.cpu_credits)]
+    assert_clean(found, "node CPU credits")
 
 
 @then("the nodes boot with the method the profile plans")

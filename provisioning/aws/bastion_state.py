@@ -78,6 +78,7 @@ class TemplateVersion:
     interfaces: tuple[tuple[int, str], ...]
     volumes: tuple[tuple[str, bool, str, int], ...]
     user_data: str
+    cpu_credits: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,8 @@ def _version(v: dict[str, Any], labels: tuple[str, ...]) -> TemplateVersion:
                          for n in d.get("NetworkInterfaces", [])),
         volumes=tuple((str(m["DeviceName"]), bool(m["Ebs"].get("Encrypted")), str(m["Ebs"].get("VolumeType", "")),
                        int(m["Ebs"].get("VolumeSize") or 0)) for m in d.get("BlockDeviceMappings", []) if "Ebs" in m),
-        user_data=decode_user_data(d.get("UserData")))
+        user_data=decode_user_data(d.get("UserData")),
+        cpu_credits=(d.get("CreditSpecification") or {}).get("CpuCredits"))
 
 
 def _template(ec2: Any, lt_id: str) -> TemplateState | None:

@@ -156,6 +156,8 @@ def launch_data(p: dict[str, Any], ami: str, root_device: str, key: str, tags: l
     }
     if p.get("instance_profile"):
         data["IamInstanceProfile"] = {"Name": p["instance_profile"]}
+    if p.get("cpu_credits"):  # burstable types only; without it EC2 launches T4g as unlimited
+        data["CreditSpecification"] = {"CpuCredits": p["cpu_credits"]}
     return data
 
 

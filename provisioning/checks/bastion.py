@@ -10,6 +10,7 @@ import ipaddress
 import math
 from collections.abc import Iterable
 
+from provisioning import credits
 from provisioning import tags as tagging
 from provisioning.aws.bastion_state import BastionState, InstanceState, TemplateVersion
 from provisioning.aws.state import NetworkState
@@ -128,6 +129,14 @@ def image(s: BastionState, architecture: str) -> list[str]:
         out.append(f"bastion instance {s.instance.id}: expected image {s.ami_recorded} (launch template $Default), "
                    f"found {s.instance.image_id}")
     return out
+
+
+def cpu_credits(t: Topology, s: BastionState) -> list[str]:
+    """Every launchable template version records the profile's CPU credit mode (standard unless asked)."""
+    if s.template is None:
+        return ["bastion launch template: expected it to exist, found none"]
+    return [v for name, ver in _versions(s)
+            for v in credits.violations(name, ver.instance_type, ver.cpu_credits, t.cpu_credits)]
 
 
 def imdsv2(s: BastionState) -> list[str]:

@@ -15,6 +15,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from provisioning import credits
 from provisioning.aws.compute import UserData
 from provisioning.data import load_data
 from provisioning.errors import Problem, ProfileError
@@ -109,7 +110,8 @@ def specs(t: Topology) -> list[ResourceSpec]:
             "network_interface": Ref(ENI), "root_volume_gb": b.root_volume_gb,
             "volume_type": data["root_volume"]["type"], "encrypted": bool(data["root_volume"]["encrypted"]),
             "metadata_options": dict(data["metadata_options"]), "user_data": UserData(boot_rendering(t).user_data),
-            "instance_key": INSTANCE, "instance_name": name, "volume_key": VOLUME}),
+            "instance_key": INSTANCE, "instance_name": name, "volume_key": VOLUME,
+            "cpu_credits": credits.planned_mode(b.instance_type, t.cpu_credits)}),
     ]
     if b.mode == "asg":
         out += [

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from provisioning import credits
 from provisioning import tags as tagging
 from provisioning.aws.compute import UserData
 from provisioning.aws.errors import aws_call
@@ -126,7 +127,8 @@ def specs(t: Topology) -> list[ResourceSpec]:
             "instance_type": n.instance_type, "key_pair": Ref(bastion.KEY_PAIR),
             "network_interface": Ref(interface_key(n)), "root_volume_gb": n.root_volume_gb, "volume_type": "gp3",
             "encrypted": True, "metadata_options": dict(NODE_METADATA), "user_data": UserData(user_data(t, n, sha)),
-            "instance_key": instance_key(n), "instance_name": name, "volume_key": f"root-{n.name}", "tags": role}))
+            "instance_key": instance_key(n), "instance_name": name, "volume_key": f"root-{n.name}", "tags": role,
+            "cpu_credits": credits.planned_mode(n.instance_type, t.cpu_credits)}))
         instances.append(ResourceSpec("instance", instance_key(n), PHASE, name, {
             "launch_template": Ref(template_key(n)), "private_ip": n.private_ip, "tags": role}))
     return enis + templates + instances

@@ -50,7 +50,8 @@ def parse(raw: dict[str, Any], source: str) -> Topology:
     """Build a Topology from a profile mapping; every problem is reported at once."""
     problems: list[Problem] = []
     top_keys = {"name", "description", "region", "vpc", "subnets", "internet_gateway", "nat_gateway",
-                "dhcp_options", "bastion", "nodes", "access", "tags", "usage", "budget", "accounts", "existing"}
+                "dhcp_options", "bastion", "nodes", "access", "tags", "usage", "budget", "accounts", "existing",
+                "burstable"}
     top = _take(raw, "", top_keys, problems)
     vpc = _take(top.get("vpc", {}), "vpc", {"cidr", "ipv6"}, problems)
     subnets = tuple(Subnet(**_take(s, f"subnets[{i}]", _names(Subnet), problems))
@@ -86,6 +87,7 @@ def parse(raw: dict[str, Any], source: str) -> Topology:
         problems.append(Problem("accounts.allowlist", allowlist, "must be a list of quoted 12-digit account ids"))
         allowlist = []
     existing = _existing(top.get("existing") or {}, problems)
+    burstable = _take(top.get("burstable") or {}, "burstable", {"cpu_credits", "average_cpu_percent"}, problems)
     nat = top.get("nat_gateway") or {}
     dhcp = top.get("dhcp_options") or {}
     boot = nodes_raw.get("boot", "boot-to-talos")
@@ -105,7 +107,8 @@ def parse(raw: dict[str, Any], source: str) -> Topology:
         budget_usd_per_month=(top.get("budget") or {}).get("usd_per_month"),
         allow_more_nodes=bool(nodes_raw.get("allow_more", False)),
         account_allowlist=tuple(str(a) for a in allowlist), existing=existing,
-        source=source,
+        cpu_credits=burstable.get("cpu_credits", "standard"),
+        cpu_average_percent=burstable.get("average_cpu_percent", 100.0), source=source,
     )
 
 

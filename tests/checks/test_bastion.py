@@ -53,7 +53,7 @@ class Built:
         s, t = self.state(), self.topo
         return (check.placement(t, s) + check.private_address(t, s) + check.ipv6_address(t, s)
                 + check.source_dest_check_off(s) + check.public_ipv4(t, s) + check.image(s, "arm64")
-                + check.imdsv2(s) + check.root_volume(t, s, "gp3")
+                + check.imdsv2(s) + check.root_volume(t, s, "gp3") + check.cpu_credits(t, s)
                 + check.instance_profile(s, DATA["iam"]["actions"], DATA["iam"]["path"]) + check.schedule(t, s)
                 + check.run_tags(s, self.run_id) + check.no_secrets(s, [])
                 + check.ssh_only_from_home(t, s, read_network(self.factory, self.ids["vpc"]))
@@ -172,6 +172,18 @@ def test_a_new_al2023_release_after_creation_is_not_a_failure(approved: Built) -
 def test_the_recorded_image_of_the_wrong_architecture_fails(approved: Built) -> None:
     fails(check.image(dataclasses.replace(approved.state(), ami_architecture="x86_64"), "arm64"),
           "expected arm64", "found x86_64", "recorded in launch template")
+
+
+def test_a_template_version_without_a_credit_mode_fails(approved: Built) -> None:
+    """Without CreditSpecification EC2 launches T4g as unlimited, billing surplus credits."""
+    lt = approved.ids[phase.TEMPLATE]
+    data = approved.ec2.describe_launch_template_versions(LaunchTemplateId=lt, Versions=["$Default"])[
+        "LaunchTemplateVersions"][0]["LaunchTemplateData"]
+    assert data["CreditSpecification"] == {"CpuCredits": "standard"}
+    approved.ec2.create_launch_template_version(
+        LaunchTemplateId=lt, LaunchTemplateData={k: v for k, v in data.items() if k != "CreditSpecification"})
+    fails(check.cpu_credits(approved.topo, approved.state()), "($Latest)", "expected CpuCredits standard",
+          "found none")
 
 
 def test_user_data_other_than_the_rendering_fails(approved: Built) -> None:
