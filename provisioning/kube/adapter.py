@@ -236,7 +236,7 @@ class KubeReader:
         return tuple(sorted(out, key=lambda x: x.name))
 
     def helmreleases(self, label_selector: str | None = None) -> tuple[HelmRelease, ...]:
-        """System HelmReleases (label cozystack.io/system-app=true unless another selector is given)."""
+        """System HelmReleases: those a CozyStack Package created (label cozystack.io/package), or label_selector."""
         hr = self.data["helmreleases"]
         out = []
         for item in self._custom_items(hr["group"], hr["version"], hr["plural"],

@@ -43,7 +43,7 @@ def test_the_approved_profile_exits_0_showing_every_expected_blocker(tmp_path: P
     assert "no Tailscale auth key configured" in out
     results = (tmp_path / "results.txt").read_text(encoding="utf-8")
     assert results.startswith("TEST RESULTS - 3-Node ARM64 CozyStack\n")
-    assert "\u274c CozyStack install: Failed - insufficient RAM (24 GiB needed, 4 GiB available); 17 of 31 system " \
+    assert "\u274c CozyStack install: Failed - insufficient RAM (24 GiB needed, 4 GiB available); 15 of 29 system " \
            "HelmReleases Ready" in results
     assert "\u274c Virtualization: Failed - KubeVirt Deployed; no /dev/kvm on t4g" in results
     assert "\u2705 Infrastructure: Created successfully" in results

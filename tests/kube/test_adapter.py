@@ -43,7 +43,7 @@ def test_every_check_passes_on_healthy(healthy_reader: KubeReader) -> None:
                   + check_runtimeclass(s.runtimeclasses, "wasmtime-spin-v2", "spin")
                   + check_spinapps_ready(s.spinapps, ["default/hello-spin"]))
     assert violations == []
-    assert len(s.helmreleases) == 31 and s.pending_pods == ()
+    assert len(s.helmreleases) == 29 and s.pending_pods == ()
 
 
 def test_undersized_fails_with_the_named_blockers(undersized_reader: KubeReader) -> None:

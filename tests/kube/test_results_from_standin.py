@@ -24,7 +24,7 @@ def summary(kube: StandIn, topo: Topology) -> str:
 
 def test_undersized_results(undersized: StandIn, approved: Topology, tmp_path: Path) -> None:
     text = summary(undersized, approved)
-    assert ("\u274c CozyStack install: Failed - insufficient RAM (24 GiB needed, 4 GiB available); 17 of 31 system "
+    assert ("\u274c CozyStack install: Failed - insufficient RAM (24 GiB needed, 4 GiB available); 15 of 29 system "
             "HelmReleases Ready; 4 pods Pending (Insufficient memory x4, Insufficient cpu x1); root blockers: "
             "cozy-cert-manager/cert-manager, cozy-system/cozystack-controller") in text
     assert "\u274c Virtualization: Failed - KubeVirt Deployed; no /dev/kvm on t4g" in text
@@ -36,7 +36,7 @@ def test_undersized_results(undersized: StandIn, approved: Topology, tmp_path: P
 
 def test_healthy_results(healthy: StandIn, big: Topology) -> None:
     text = summary(healthy, big)
-    assert "\u2705 CozyStack install: 31 of 31 system HelmReleases Ready" in text
+    assert "\u2705 CozyStack install: 29 of 29 system HelmReleases Ready" in text
     assert "\u2705 Virtualization: KubeVirt Deployed; 3 of 3 nodes offer /dev/kvm" in text
     assert "\u2705 SpinKube: WASM SpinApps ready on arm64 (default/hello-spin 1/1)" in text
     assert "\u274c" not in text

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from fixtures.kube_standin import StandIn, available, nodes_from_topology, start_standin
+from provisioning.kube.adapter import KubeReader, api_client
+from provisioning.kube.checks import Violation, check_helmreleases_ready
 from provisioning.topology import Topology
 
 
@@ -31,9 +33,28 @@ def test_recordings_and_discovery(undersized: StandIn) -> None:
     assert kinds == {"SpinApp", "SpinAppExecutor"}
 
 
+def test_helmreleases_carry_only_the_label_v1_3_3_sets(undersized: StandIn) -> None:
+    """v1.3.3 labels cozystack.io/package=<Package>; the pre-1.0 query (cozystack.io/system-app=true) finds nothing."""
+    every = get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/helmreleases")["items"]
+    assert every and all(set(i["metadata"]["labels"]) == {"cozystack.io/package"} for i in every)
+    old = get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/helmreleases?labelSelector=cozystack.io%2Fsystem-app%3Dtrue")
+    assert old["items"] == []
+    new = get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/helmreleases?labelSelector=cozystack.io%2Fpackage")
+    assert len(new["items"]) == len(every)
+
+
+def test_reader_finds_releases_the_way_v1_3_3_labels_them(undersized: StandIn) -> None:
+    reader = KubeReader(api_client(undersized.url, live=False))
+    assert len(reader.helmreleases()) == len(get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/helmreleases")["items"])
+    assert reader.helmreleases("cozystack.io/system-app=true") == ()
+    with_old = KubeReader(api_client(undersized.url, live=False), system_label="cozystack.io/system-app=true")
+    assert check_helmreleases_ready(with_old.helmreleases()) == [
+        Violation("system HelmReleases", ">= 1 present", "0")]
+
+
 def test_selectors_and_gets(undersized: StandIn) -> None:
-    hrs = get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/helmreleases?labelSelector=cozystack.io%2Fsystem-app%3Dtrue")
-    assert len(hrs["items"]) == 31
+    hrs = get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/helmreleases?labelSelector=cozystack.io%2Fpackage")
+    assert len(hrs["items"]) == 29
     assert get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/helmreleases?labelSelector=nope%3Dx")["items"] == []
     ns = get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/namespaces/cozy-kubevirt/helmreleases")["items"]
     assert sorted(i["metadata"]["name"] for i in ns) == ["kubevirt", "kubevirt-instancetypes", "kubevirt-operator"]

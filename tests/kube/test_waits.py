@@ -29,7 +29,7 @@ class FakeClock:
 def test_helmreleases_ready_on_healthy_returns_at_once(healthy_reader: KubeReader) -> None:
     clock = FakeClock()
     releases = wait_for_helmreleases(healthy_reader, clock=clock, sleep=clock.sleep)
-    assert len(releases) == 31 and clock.naps == []
+    assert len(releases) == 29 and clock.naps == []
 
 
 def test_helmreleases_on_undersized_time_out_naming_blockers_and_pods(undersized_reader: KubeReader) -> None:
