@@ -23,8 +23,9 @@ from pathlib import Path
 
 from provisioning.data import load_data
 from provisioning.talos.adapter import Talosctl, TalosctlError
-from provisioning.talos.config import SecretDocument, node_patch_yaml, tailscale_service_config
+from provisioning.talos.config import node_patch_yaml
 from provisioning.talos.roles import talos_machine_type
+from provisioning.talos.secrets import SecretDocument, tailscale_service_config
 from provisioning.topology import Node, Topology
 from provisioning.waiting import wait_for
 
@@ -87,21 +88,24 @@ def workers(topo: Topology, *, all_control_planes: bool = False) -> list[Node]:
     return [n for n in topo.nodes if talos_machine_type(n, all_control_planes=all_control_planes) == "worker"]
 
 
-def write_patches(topo: Topology, files: ClusterFiles, *, for_cozystack: bool, extra_cert_sans: Sequence[str] = (),
-                  macs: Mapping[str, str] | None = None) -> dict[str, Path]:
+def write_patches(topo: Topology, files: ClusterFiles, *, for_cozystack: bool, macs: Mapping[str, str],
+                  extra_cert_sans: Sequence[str] = ()) -> dict[str, Path]:
     """Render each node's machine-config patch to its file; return node name -> path.
 
-    macs (node name -> the ENI's MAC) selects the link by hardware address, which is safer than
-    the "only physical link" fallback because ENA names under Talos metal are unverified.
+    macs (node name -> the ENI's MAC, read from EC2) select the link by its permanent address,
+    because ENA names under Talos metal are unverified; a node without one is a setup error.
     """
     private_dir(files.workdir)
+    missing = [n.name for n in topo.nodes if n.name not in macs]
+    if missing:
+        raise ValueError(f"no MAC address known for node(s) {', '.join(missing)}: the link is selected by MAC")
     return {n.name: write_private(files.patch(n), node_patch_yaml(
         topo, n, for_cozystack=for_cozystack, extra_cert_sans=tuple(extra_cert_sans),
-        mac=(macs or {}).get(n.name))) for n in topo.nodes}
+        mac=macs[n.name])) for n in topo.nodes}
 
 
 def generate(talosctl: Talosctl, topo: Topology, files: ClusterFiles, *, for_cozystack: bool,
-             extra_cert_sans: Sequence[str] = (), macs: Mapping[str, str] | None = None,
+             macs: Mapping[str, str], extra_cert_sans: Sequence[str] = (),
              tailscale: SecretDocument | None = None) -> None:
     """Run `talosctl gen secrets` (once per run) and `gen config` (per node, same secrets, its patch) into workdir.
 
