@@ -80,6 +80,17 @@ class ThrottledError(AwsError):
     """AWS throttled the call beyond the client's retries."""
 
 
+class RequestRuleError(SetupError):
+    """A request breaks an input rule of the AWS API reference; refused before it was sent."""
+
+    def __init__(self, operation: str, parameter: str, value: str, rule: str, why: str) -> None:
+        self.operation = operation
+        self.parameter = parameter
+        self.value = value
+        self.rule = rule
+        super().__init__(f"{operation} refused before sending: {parameter} = {value!r} breaks rule {rule}: {why}")
+
+
 class OwnershipError(TdgError):
     """Teardown refused to touch a resource the run did not create."""
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from provisioning.errors import WaitTimeout
+from provisioning.errors import RequestRuleError, WaitTimeout
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,7 +35,7 @@ def wait_for(what: str, probe: Callable[[], T | None], *, timeout_s: float, inte
                 if attempts > 1:
                     log.info("%s: ready after %.0fs (%d attempts)", what, clock() - start, attempts)
                 return result
-        except WaitTimeout:
+        except (WaitTimeout, RequestRuleError):  # a refused request never gets better by waiting
             raise
         except Exception as exc:  # a probe may fail while the thing comes up
             last_error = exc

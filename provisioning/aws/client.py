@@ -5,6 +5,8 @@ standard retries and timeouts, and event hooks that
   - count and log every API call (benchmarks and the report read the counter),
   - refuse any request to a non-loopback host when the run is not live,
   - refuse mutating calls in read-only (``--existing``) mode,
+  - refuse a request that breaks an input rule of the AWS API reference before it is sent
+    (provisioning/aws/request_rules.py; moto does not check them, AWS does),
   - optionally add a fixed latency per call (benchmarks only),
   - optionally record or replay every call (``taps``: provisioning/recording/aws.py).
 """
@@ -26,6 +28,7 @@ import botocore.session
 from botocore.client import BaseClient
 from botocore.config import Config
 
+from provisioning.aws.request_rules import check_request
 from provisioning.errors import GuardError, OptionError
 
 log = logging.getLogger(__name__)
@@ -130,12 +133,17 @@ class ClientFactory:
             if key not in self._clients:
                 c = self._session.client(service, region_name=region, endpoint_url=self.endpoint_url,
                                          config=self._config)
+                c.meta.events.register("before-parameter-build", self._check_rules)
                 c.meta.events.register("before-call", self._before_call)
                 c.meta.events.register("before-send", self._before_send)
                 for tap in self.taps:
                     tap.attach(c)
                 self._clients[key] = c
             return self._clients[key]
+
+    @staticmethod
+    def _check_rules(model: Any, params: Any, **_: Any) -> None:
+        check_request(model.service_model.service_name, model.name, params)
 
     def _before_call(self, model: Any, params: Any, **_: Any) -> None:
         service = model.service_model.service_name

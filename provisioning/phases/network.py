@@ -41,7 +41,7 @@ def _network(t: Topology) -> list[ResourceSpec]:
             "vpc": Ref("vpc"), "domain_name_servers": list(t.dhcp_dns)}))
     specs += [
         ResourceSpec("security_group", "sg-bastion", "network", f"{n}-bastion", {
-            "vpc": Ref("vpc"), "description": "bastion: SSH from the operator's home address only; all from nodes"}),
+            "vpc": Ref("vpc"), "description": "bastion: SSH from the operator home address only; all from nodes"}),
         ResourceSpec("security_group", "sg-nodes", "network", f"{n}-talos-nodes", {
             "vpc": Ref("vpc"), "description": "Talos nodes: all from the bastion and from each other; nothing else"}),
         ResourceSpec("sg_ingress", "sg-bastion-ingress", "network", f"{n}-bastion", {
