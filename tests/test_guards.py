@@ -7,14 +7,18 @@ send a request anywhere but loopback.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+from botocore.stub import Stubber
 
 from provisioning import cost, guards, profiles, settings
 from provisioning.aws.client import ClientFactory
+from provisioning.aws.quotas import QuotaTooLow
 from provisioning.errors import GuardError, OptionError
 from provisioning.preflight import preflight
 
@@ -76,6 +80,16 @@ def test_a_region_outside_the_profile_is_refused_before_any_call(moto_url: str) 
     assert us.calls.total == 0
 
 
+@contextmanager
+def vcpu_quota(factory: ClientFactory, value: float) -> Iterator[None]:
+    """Answer the one GetServiceQuota preflight asks with value vCPUs (botocore Stubber)."""
+    with Stubber(factory.client("service-quotas")) as stub:
+        stub.add_response("get_service_quota", {"Quota": {"QuotaCode": "L-1216C47A", "Value": value}},
+                          {"ServiceCode": "ec2", "QuotaCode": "L-1216C47A"})
+        yield
+        stub.assert_no_pending_responses()
+
+
 def live(profile: str = "approved", **kw: object) -> settings.RunSettings:
     # Up to the bastion: the Talos phase's own live preflight (checksum, talosctl) is tested elsewhere.
     kw.setdefault("phase", "bastion")
@@ -83,11 +97,20 @@ def live(profile: str = "approved", **kw: object) -> settings.RunSettings:
 
 
 def test_live_preflight_checks_the_account_and_reports_it_masked(factory: ClientFactory) -> None:
-    checked = preflight(live(), clients=factory, env={guards.ALLOWLIST_ENV: MOTO}, today=date(2026, 11, 22))
+    with vcpu_quota(factory, 32.0):  # moto answers no EC2 quota; the quota path is tests/aws/test_quotas.py's
+        checked = preflight(live(), clients=factory, env={guards.ALLOWLIST_ENV: MOTO}, today=date(2026, 11, 22))
     assert checked.account == "1234****9012"
-    assert checked.lines[-1] == "account 1234****9012 (arn:aws:sts::1234****9012:user/moto), region eu-west-1: " \
+    assert checked.lines[-2] == "account 1234****9012 (arn:aws:sts::1234****9012:user/moto), region eu-west-1: " \
                                 "on the allowlist"
     assert not any(MOTO in line for line in checked.lines)
+    assert factory.calls.mutating() == 0
+
+
+def test_live_preflight_refuses_a_vcpu_quota_below_the_profile_without_changing_anything(
+        factory: ClientFactory) -> None:
+    with vcpu_quota(factory, 4.0), pytest.raises(QuotaTooLow, match=r"L-1216C47A .*: 4, the profile needs 8"):
+        preflight(live(), clients=factory, env={guards.ALLOWLIST_ENV: MOTO}, today=date(2026, 11, 22))
+    assert factory.calls.counts == {"sts:GetCallerIdentity": 1, "ec2:DescribeInstanceTypes": 1}
     assert factory.calls.mutating() == 0
 
 
