@@ -4,7 +4,7 @@
 PY := .venv/bin/python
 ARGS ?=
 
-.PHONY: acceptance test lint bootstrap bench clean
+.PHONY: acceptance test lint bootstrap bench clean recording
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -25,6 +25,14 @@ test: lint
 bench: bootstrap
 	$(PY) bench/offline_network.py
 	$(PY) bench/parallel_launch.py
+
+# The committed recording the tests replay (network + bastion phases of the offline run).
+# Regenerate it when request shapes change: the replay test's failure message says so.
+RECORDING := tests/data/recordings/bastion
+recording: bootstrap
+	rm -rf $(RECORDING)
+	$(PY) -m pytest features/ -q -p no:randomly --phase bastion --run-id recorded-bastion \
+		--record $(RECORDING) --reports-dir reports/recording
 
 clean:
 	rm -rf .venv reports/*.html reports/*.xml reports/*.json reports/*.txt reports/*.png .pytest_cache

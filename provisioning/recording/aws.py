@@ -1,9 +1,10 @@
 """botocore event hooks that record every AWS call of a run, or answer every call from a bundle.
 
 Recording: before-parameter-build keeps the caller's parameters, before-call notes the
-start, and a first-registered after-call handler copies the parsed response before
-botocore's own after-call handlers change it (GetConsoleOutput's base64 decoding), so the
-replayed response goes through the same handlers as the real one did.
+start, response-received copies the parsed response of each attempt before botocore's own
+after-call handlers change it (GetConsoleOutput's base64 decoding, IAM's policy documents),
+and after-call keeps the last attempt's copy: the replayed response goes through the same
+after-call handlers as the real one did.
 Replaying: before-call returns (http, parsed) for the first unused recorded call with the
 same service, operation and (normalized) parameters: botocore sends nothing, and raises the
 recorded error for a recorded 4xx/5xx exactly as it did. A request that reaches before-send
@@ -23,6 +24,7 @@ from provisioning.recording.redact import Redactor
 
 PARAMS = "tdg_params"
 STARTED = "tdg_started"
+RAW = "tdg_raw"
 
 
 def _keep_params(params: Any, context: dict[str, Any], **_: Any) -> None:
@@ -43,13 +45,20 @@ class AwsRecording:
         events = client.meta.events
         events.register("before-parameter-build", _keep_params)
         events.register("before-call", self._started)
-        events.register_first("after-call", self._answered)
+        events.register("response-received", self._raw)
+        events.register("after-call", self._answered)
 
     def _started(self, context: dict[str, Any], **_: Any) -> None:
         context[STARTED] = time.monotonic()
 
+    def _raw(self, parsed_response: Any, context: dict[str, Any], **_: Any) -> None:
+        if parsed_response is not None:
+            context[RAW] = copy.deepcopy(parsed_response)
+
     def _answered(self, http_response: Any, parsed: Any, model: Any, context: dict[str, Any], **_: Any) -> None:
-        answer = {k: v for k, v in copy.deepcopy(parsed).items() if k != "ResponseMetadata"}
+        raw = context.pop(RAW, None)
+        raw = copy.deepcopy(parsed) if raw is None else raw
+        answer = {k: v for k, v in raw.items() if k != "ResponseMetadata"}
         self.recorder.add("aws", _key(model, context), {"status": http_response.status_code, "parsed": answer},
                           began=context.get(STARTED, time.monotonic()))
 

@@ -174,19 +174,23 @@ class Player:
     speed: str = "instant"
     lock: threading.Lock = field(default_factory=threading.Lock)
     used: set[tuple[str, int]] = field(default_factory=set)
+    first_miss: str | None = None
 
     def take(self, channel: str, key: Mapping[str, Any], redactor: Redactor | None = None) -> dict[str, Any]:
         """Return the answer recorded for key (decoded); raise ReplayMiss naming the nearest recorded one."""
         asked = redactor.value(encode(key)) if redactor else encode(key)
         want = _key_text(asked)
         with self.lock:
+            if self.first_miss is not None:  # off the recording: any later answer would be made up
+                raise ReplayMiss(f"replay already left the recording: {self.first_miss}")
             entries = self.channels.get(channel, [])
             for i, entry in enumerate(entries):
                 if (channel, i) not in self.used and _key_text(entry["key"]) == want:
                     self.used.add((channel, i))
                     break
             else:
-                raise ReplayMiss(self._miss(channel, asked, entries))
+                self.first_miss = self._miss(channel, asked, entries)
+                raise ReplayMiss(self.first_miss)
         if self.speed == "recorded" and entry.get("dur"):
             time.sleep(float(entry["dur"]))
         return dict(decode(entry["answer"]))

@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from provisioning.aws.console import ConsoleSource
 from provisioning.checks.secrets import configured_secrets
 from provisioning.data import load_data
 from provisioning.recording.aws import AwsRecording, AwsReplay
 from provisioning.recording.bundle import BundleError, Player, Recorder, load
+from provisioning.recording.host import RecordingConsole, RecordingHost, ReplayConsole, ReplayHost
 from provisioning.recording.redact import Redactor
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,14 @@ class Recording:
         """Keep something a stand-in or the run chose (ports, paths), for the replay to use as the run did."""
         self.recorder.add("facts", {"name": name}, dict(value), began=self.recorder.started)
 
+    def host(self, inner: Any) -> RecordingHost:
+        """inner (a testinfra host), recording every command the probes run on it."""
+        return RecordingHost(inner, self.recorder)
+
+    def console(self, inner: ConsoleSource) -> RecordingConsole:
+        """inner, recording every console text read from it."""
+        return RecordingConsole(inner, self.recorder)
+
     def finish(self, outcomes: list[dict[str, str]], profile_text: str, extra: Mapping[str, Any] | None = None) -> Path:
         """Write the bundle with the scenario outcomes and the profile it ran; return its directory."""
         body = {**self.manifest, "outcomes": outcomes, **(extra or {})}
@@ -99,6 +109,15 @@ class Replay:
     def fact(self, name: str) -> dict[str, Any]:
         """A fact the recorded run kept (raises ReplayMiss when it has none)."""
         return self.player.take("facts", {"name": name})
+
+    def host(self) -> ReplayHost:
+        """A host answering the probes' commands from the bundle."""
+        return ReplayHost(self.player)
+
+    def console(self) -> ReplayConsole:
+        """A console source answering from the bundle, with the recorded source's evidence."""
+        first = next(iter(self.player.channels.get("console", [])), None)
+        return ReplayConsole(self.player, str(first["answer"]["evidence"]) if first else "console (recorded)")
 
 
 Session = Recording | Replay
