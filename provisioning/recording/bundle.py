@@ -94,6 +94,22 @@ def _kind(key: Any) -> Any:
     return None
 
 
+def _flat(value: Any, path: str = "") -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        return {k: v for key, item in value.items() for k, v in _flat(item, f"{path}.{key}" if path else key).items()}
+    if isinstance(value, list):
+        return {k: v for i, item in enumerate(value) for k, v in _flat(item, f"{path}[{i}]").items()}
+    return {path: value}
+
+
+def _differences(asked: Any, recorded: Any, limit: int = 5) -> list[str]:
+    """The fields where two requests differ: 'path: asked X, recorded Y' (at most limit)."""
+    a, r = _flat(normalize(asked)), _flat(normalize(recorded))
+    out = [f"{k}: asked {a.get(k, '<absent>')!r}, recorded {r.get(k, '<absent>')!r}"
+           for k in sorted(set(a) | set(r)) if a.get(k) != r.get(k)]
+    return out[:limit] + ([f"... {len(out) - limit} more"] if len(out) > limit else [])
+
+
 def _key_text(key: Any) -> str:
     return json.dumps(normalize(key), sort_keys=True, default=str)
 
@@ -204,7 +220,8 @@ class Player:
         best = max(pool, key=lambda p: difflib.SequenceMatcher(None, want, _key_text(p[1]["key"])).ratio(),
                    default=None)
         nearest = "none (the bundle holds no such calls)" if best is None else \
-            f"#{best[1].get('seq')}{'' if unused else ' (already used)'}: {_key_text(best[1]['key'])[:600]}"
+            f"#{best[1].get('seq')}{'' if unused else ' (already used)'}: {_key_text(best[1]['key'])[:300]}" \
+            f"\n  differs in: {'; '.join(_differences(asked, best[1]['key'])) or 'nothing (already used)'}"
         return (f"replay: the bundle holds no {channel} call for {want[:600]}\n  nearest recorded: {nearest}\n"
                 "  the run asked for something the recorded run did not (request shapes changed since it was "
                 "recorded?): re-record the bundle (see README, 'Record and replay')")
