@@ -10,6 +10,7 @@ are billed for the same hours as the instances; GB-month prices are pro rata ove
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -336,10 +337,14 @@ def format_estimate(est: Estimate) -> str:
     return "\n".join(parts)
 
 
-def check_budget(estimate: Estimate, budget_usd_per_month: float) -> None:
-    """Raise BudgetError when the monthly projection exceeds budget_usd_per_month."""
-    if budget_usd_per_month < 0:
-        raise OptionError("--budget", budget_usd_per_month, "a budget cannot be negative")
+def check_budget(estimate: Estimate, budget_usd_per_month: float, source: str = "budget") -> None:
+    """Raise BudgetError when the monthly projection exceeds budget_usd_per_month.
+
+    source names where the budget came from (--budget, or the profile's budget.usd_per_month)
+    in the error for a budget that is not a finite number >= 0.
+    """
+    if not math.isfinite(budget_usd_per_month) or budget_usd_per_month < 0:
+        raise OptionError(source, budget_usd_per_month, "a budget is a finite number of US dollars, 0 or more")
     if estimate.month.total_usd > budget_usd_per_month:
         raise BudgetError(estimate, budget_usd_per_month)
     log.info("profile %s: monthly projection $%.2f within the budget $%.2f",

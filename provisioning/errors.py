@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from provisioning.data import load_data
+
 
 class TdgError(Exception):
     """Base class of every error this package raises on purpose."""
@@ -24,7 +26,17 @@ class Problem:
     rule: str
 
     def __str__(self) -> str:
-        return f"{self.field} = {self.value!r}: {self.rule}"
+        return f"{clip(self.field, 80)} = {clip(repr(self.value))}: {clip(self.rule, 400)}"
+
+
+_LIMITS = load_data("profile_limits")["profile"]
+MAX_VALUE_CHARS: int = _LIMITS["max_value_chars"]
+MAX_PROBLEMS: int = _LIMITS["max_problems_shown"]
+
+
+def clip(text: str, limit: int = MAX_VALUE_CHARS) -> str:
+    """text cut to limit characters, saying how long it was (error messages stay readable)."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 class ProfileError(TdgError):
@@ -33,8 +45,10 @@ class ProfileError(TdgError):
     def __init__(self, source: str, problems: Sequence[Problem]) -> None:
         self.source = source
         self.problems = tuple(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"invalid profile {source}:\n{lines}")
+        shown = [f"  - {p}" for p in self.problems[:MAX_PROBLEMS]]
+        if len(self.problems) > MAX_PROBLEMS:
+            shown.append(f"  ... and {len(self.problems) - MAX_PROBLEMS} more problem(s)")
+        super().__init__(f"invalid profile {clip(source, 200)}:\n" + "\n".join(shown))
 
 
 class OptionError(TdgError):
@@ -44,7 +58,7 @@ class OptionError(TdgError):
         self.option = option
         self.value = value
         self.rule = rule
-        super().__init__(f"option {option} = {value!r}: {rule}")
+        super().__init__(f"option {option} = {clip(repr(value))}: {clip(rule, 1000)}")
 
 
 class GuardError(TdgError):

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,7 +28,7 @@ from provisioning.capacity import instance_catalog
 from provisioning.data import load_data
 from provisioning.errors import GuardError, SetupError, TdgError
 from provisioning.phases import talos as talos_phase
-from provisioning.plan import plan
+from provisioning.plan import ResourceSpec, plan
 from provisioning.settings import RunSettings
 from provisioning.talos.adapter import Runner, Talosctl, TalosctlError, TalosctlNotFound
 
@@ -49,11 +49,14 @@ class Preflight:
 
 
 def preflight(settings: RunSettings, *, clients: ClientFactory | None = None, today: date | None = None,
-              env: Mapping[str, str] | None = None, runner: Runner = subprocess.run) -> Preflight:
+              env: Mapping[str, str] | None = None, runner: Runner = subprocess.run,
+              reusable: Callable[[], Collection[str]] | None = None) -> Preflight:
     """Refuse the run over budget (before any API call) and, live, outside the allowed account/region.
 
     Live runs must pass the run's clients: the account guard asks STS through them. Existing
-    mode skips the budget (it creates nothing) but not the account guard.
+    mode skips the budget (it creates nothing) but not the account guard. Under --reuse,
+    reusable() (called after the budget passed) returns the plan keys the kept run already
+    has; they are listed as adopted, not created.
     """
     today = today or datetime.now(UTC).date()
     env = os.environ if env is None else env
@@ -67,7 +70,7 @@ def preflight(settings: RunSettings, *, clients: ClientFactory | None = None, to
              f"${est.month.total_usd:.2f}/month projected"
              + _budget_note(settings)]
     if not settings.existing:
-        lines.append(_will_create(settings))
+        lines.append(_will_create(settings, set(reusable()) if reusable and settings.reuse else set()))
     if "talos" in settings.phases and not settings.existing:
         lines += _talos_ready(settings, env)
     if settings.mode == "live" and not settings.existing:
@@ -90,12 +93,20 @@ def preflight(settings: RunSettings, *, clients: ClientFactory | None = None, to
     return Preflight(est, tuple(lines), account)
 
 
-def _will_create(settings: RunSettings) -> str:
-    """One line saying what the run will create, by kind."""
+def _will_create(settings: RunSettings, adopt: set[str]) -> str:
+    """One line saying what the run will adopt (--reuse) and create, by kind."""
     specs = plan(settings.topology, settings.phases)
-    kinds = Counter(s.kind for s in specs)
-    listing = ", ".join(f"{kind} {n}" for kind, n in kinds.items())
-    return f"will create {len(specs)} resources ({', '.join(settings.phases)}): {listing}"
+    phases = ", ".join(settings.phases)
+
+    def listing(chosen: list[ResourceSpec]) -> str:
+        return ", ".join(f"{kind} {n}" for kind, n in Counter(s.kind for s in chosen).items()) or "nothing"
+
+    new = [s for s in specs if s.key not in adopt]
+    if not adopt:
+        return f"will create {len(new)} resources ({phases}): {listing(new)}"
+    kept = [s for s in specs if s.key in adopt]
+    return (f"will adopt {len(kept)} resources of run {settings.run_id}: {listing(kept)}; "
+            f"will create {len(new)} ({phases}): {listing(new)}")
 
 
 def _talos_ready(settings: RunSettings, env: Mapping[str, str]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import os
 import re
 import secrets
@@ -100,8 +101,9 @@ def build(*, aws_live: bool = False, aws_endpoint: str | None = None, profile: s
             raise OptionError("--reuse", reuse, "needs resources that outlive pytest: use it with --aws-endpoint "
                                                 "or --aws-live (the built-in moto server dies with the session)")
     rid = reuse or (check_run_id("--run-id", run_id) if run_id else new_run_id())
-    if budget is not None and budget <= 0:
-        raise OptionError("--budget", budget, "must be a positive number of US dollars per month")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | float)
+                               or not math.isfinite(budget) or budget < 0):
+        raise OptionError("--budget", budget, "must be a finite number of US dollars per month, 0 or more")
     if keep and mode == "offline":
         raise OptionError("--keep", True, "the built-in moto server dies with the session, so nothing can be "
                                           "kept: use --aws-endpoint or --aws-live")

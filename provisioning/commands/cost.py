@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("No budget: the profile sets none and --budget was not given.\n")
         return 0
     try:
-        cost.check_budget(est, float(budget))
+        cost.check_budget(est, float(budget),
+                          "--budget" if args.budget is not None else f"profile {topo.name}: budget.usd_per_month")
     except cost.BudgetError as exc:
         sys.stderr.write(f"tdg cost: refused: {exc.summary}\n")
         return 2

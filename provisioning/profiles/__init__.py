@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Any, Literal
 
 from provisioning.errors import Problem, ProfileError
-from provisioning.topology import Access, Bastion, Existing, Node, Schedule, Subnet, Topology
+from provisioning.profiles.schema import ABSENT, PROFILE, Reader, read_yaml
+from provisioning.topology import Access, Bastion, Existing, Node, Subnet, Topology
 
 PROFILE_DIR = Path(__file__).resolve().parent
 DEFAULT_PROFILE = "approved"
@@ -32,112 +32,127 @@ def resolve(name_or_path: str) -> Path:
                                               f"no such profile file; bundled profiles: {available()}")])
 
 
-def _take(raw: dict[str, Any], where: str, allowed: set[str], problems: list[Problem]) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        problems.append(Problem(where, raw, "must be a mapping"))
-        return {}
-    for key in sorted(set(raw) - allowed):
-        problems.append(Problem(f"{where}.{key}" if where else key, raw[key],
-                                f"unknown key; allowed: {sorted(allowed)}"))
-    return {k: v for k, v in raw.items() if k in allowed}
-
-
 def _names(cls: type) -> set[str]:
     return {f.name for f in fields(cls)}
 
 
-def parse(raw: dict[str, Any], source: str) -> Topology:
-    """Build a Topology from a profile mapping; every problem is reported at once."""
-    problems: list[Problem] = []
-    top_keys = {"name", "description", "region", "vpc", "subnets", "internet_gateway", "nat_gateway",
-                "dhcp_options", "bastion", "nodes", "access", "tags", "usage", "budget", "accounts", "existing",
-                "burstable"}
-    top = _take(raw, "", top_keys, problems)
-    vpc = _take(top.get("vpc", {}), "vpc", {"cidr", "ipv6"}, problems)
-    subnets = tuple(Subnet(**_take(s, f"subnets[{i}]", _names(Subnet), problems))
-                    for i, s in enumerate(top.get("subnets", [])))
-    b = _take(top.get("bastion", {}), "bastion", _names(Bastion), problems)
-    if b.get("schedule") is not None:
-        b["schedule"] = Schedule(**_take(b["schedule"], "bastion.schedule", _names(Schedule), problems))
-    nodes_raw = _take(top.get("nodes", {}), "nodes",
-                      {"subnet", "instance_type", "root_volume_gb", "data_volume_gb", "architecture",
-                       "boot", "images", "members", "allow_more"}, problems)
-    images = nodes_raw.get("images", {})
+TOP_KEYS = {"name", "description", "region", "vpc", "subnets", "internet_gateway", "nat_gateway", "dhcp_options",
+            "bastion", "nodes", "access", "tags", "usage", "budget", "accounts", "existing", "burstable"}
+NODE_KEYS = {"subnet", "instance_type", "root_volume_gb", "data_volume_gb", "architecture", "boot", "images",
+             "members", "allow_more"}
+MEMBER_KEYS = {"name", "private_ip", "role", "instance_type", "root_volume_gb", "data_volume_gb"}
+ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+
+
+def parse(raw: Any, source: str) -> Topology:
+    """Build a Topology from a profile mapping; every problem (type, missing, unknown, limit) is reported at once."""
+    r = Reader()
+    top = r.section(raw, "", TOP_KEYS, required=("region", "vpc", "subnets", "bastion", "nodes"))
+    if not isinstance(raw, dict):
+        raise ProfileError(source, r.problems)
+    vpc = r.section(top.get("vpc"), "vpc", {"cidr", "ipv6"})
+    subnets_raw = r.value(top, "subnets", "", list, [])
+    subnets = tuple(s for s in (r.dataclass(Subnet, raw_s, f"subnets[{i}]")
+                                for i, raw_s in enumerate(subnets_raw if isinstance(subnets_raw, list) else []))
+                    if s is not None)
+    bastion = r.dataclass(Bastion, top.get("bastion"), "bastion") if "bastion" in top else None
+    nodes_raw = r.section(top.get("nodes"), "nodes", NODE_KEYS)
+    members = _members(r, nodes_raw)
+    usage = r.section(top.get("usage"), "usage", {"hours_per_day", "days_per_month"})
+    budget = r.section(top.get("budget"), "budget", {"usd_per_month"})
+    accounts = r.section(top.get("accounts"), "accounts", {"allowlist"})
+    allowlist = r.value(accounts, "allowlist", "accounts", tuple[str, ...], ())
+    for i, acct in enumerate(allowlist):
+        if acct and not ACCOUNT_ID.match(acct):
+            r.bad(f"accounts.allowlist[{i}]", acct, "an account id is 12 digits, quoted in YAML")
+    nat = r.section(top.get("nat_gateway"), "nat_gateway", {"subnet"})
+    dhcp = r.section(top.get("dhcp_options"), "dhcp_options", {"domain_name_servers"})
+    burstable = r.section(top.get("burstable"), "burstable", {"cpu_credits", "average_cpu_percent"})
+    topo_kwargs = dict(
+        name=r.value(top, "name", "", str, Path(source).stem), description=r.value(top, "description", "", str, ""),
+        region=r.value(top, "region", "", str) if "region" in top else "", vpc_cidr=r.value(vpc, "cidr", "vpc", str),
+        vpc_ipv6=r.value(vpc, "ipv6", "vpc", bool, False), subnets=subnets,
+        internet_gateway=r.value(top, "internet_gateway", "", bool, False),
+        nat_gateway_subnet=r.value(nat, "subnet", "nat_gateway", str | None, None),
+        dhcp_dns=r.value(dhcp, "domain_name_servers", "dhcp_options", tuple[str, ...], ()),
+        bastion=bastion, nodes=members,
+        node_subnet=r.value(nodes_raw, "subnet", "nodes", str, "" if not nodes_raw else ABSENT),
+        node_architecture=r.value(nodes_raw, "architecture", "nodes", Literal["arm64", "x86_64"], "arm64"),
+        boot_method=r.value(nodes_raw, "boot", "nodes", Literal["boot-to-talos", "pxe"], "boot-to-talos"),
+        access=r.dataclass(Access, top.get("access") or {}, "access"),
+        tags=r.tags(top.get("tags") or {}, "tags"),
+        hours_per_day=r.number(usage, "hours_per_day", "usage", 5.0, 0.5, 24),
+        days_per_month=r.number(usage, "days_per_month", "usage", 30, 1, 31, hint=int),
+        budget_usd_per_month=r.number(budget, "usd_per_month", "budget", None, 0, 1e6, hint=float | None),
+        allow_more_nodes=r.value(nodes_raw, "allow_more", "nodes", bool, False),
+        account_allowlist=allowlist, existing=_existing(r, top.get("existing") or {}),
+        cpu_credits=r.value(burstable, "cpu_credits", "burstable", Literal["standard", "unlimited"], "standard"),
+        cpu_average_percent=r.number(burstable, "average_cpu_percent", "burstable", 100.0, 0, 100),
+        source=source)
+    if r.problems or bastion is None:
+        raise ProfileError(source, r.problems)
+    return Topology(**topo_kwargs)
+
+
+def _members(r: Reader, nodes_raw: dict[str, Any]) -> tuple[Node, ...]:
+    """The nodes.members list, each member typed, with the nodes-level defaults applied."""
+    images = r.value(nodes_raw, "images", "nodes", dict, {})
+    if isinstance(images, dict):
+        images = r.section(images, "nodes.images", {"gateway", "compute"})
+        for role, image in images.items():
+            r.check(image, f"nodes.images.{role}", str)
+    raw_members = r.value(nodes_raw, "members", "nodes", list, []) if nodes_raw else []
+    if not isinstance(raw_members, list) or len(raw_members) > PROFILE["max_list_items"]:
+        if isinstance(raw_members, list):
+            r.bad("nodes.members", f"{len(raw_members)} items", f"at most {PROFILE['max_list_items']} nodes")
+        return ()
+    default_type = r.value(nodes_raw, "instance_type", "nodes", str, "")
+    default_root = r.value(nodes_raw, "root_volume_gb", "nodes", int, 0)
+    default_data = r.value(nodes_raw, "data_volume_gb", "nodes", int, 0)
     members = []
-    for i, m in enumerate(nodes_raw.get("members", [])):
-        m = _take(m, f"nodes.members[{i}]", {"name", "private_ip", "role", "instance_type",
-                                            "root_volume_gb", "data_volume_gb"}, problems)
-        role = m.get("role", "compute")
-        if role not in ("gateway", "compute"):
-            problems.append(Problem(f"nodes.members[{i}].role", role, "must be gateway or compute"))
+    for i, raw_m in enumerate(raw_members):
+        where = f"nodes.members[{i}]"
+        m = r.section(raw_m, where, MEMBER_KEYS, required=("private_ip",))
+        if not isinstance(raw_m, dict):
             continue
-        if role not in images:
-            problems.append(Problem("nodes.images", sorted(images), f"no image for role {role}"))
+        role = r.value(m, "role", where, Literal["gateway", "compute"], "compute")
+        image = images.get(role) if isinstance(images, dict) else None
+        if not isinstance(image, str):
+            r.bad("nodes.images", sorted(images) if isinstance(images, dict) else images, f"no image for role {role}")
             continue
-        members.append(Node(name=m.get("name", f"node-{i + 1}"), private_ip=m.get("private_ip", ""),
-                            role=role, image=images[role],
-                            instance_type=m.get("instance_type", nodes_raw.get("instance_type", "")),
-                            root_volume_gb=int(m.get("root_volume_gb", nodes_raw.get("root_volume_gb", 0))),
-                            data_volume_gb=int(m.get("data_volume_gb", nodes_raw.get("data_volume_gb", 0)))))
-    access = Access(**_take(top.get("access", {}), "access", _names(Access), problems))
-    usage = _take(top.get("usage", {}), "usage", {"hours_per_day", "days_per_month"}, problems)
-    accounts = _take(top.get("accounts") or {}, "accounts", {"allowlist"}, problems)
-    allowlist = accounts.get("allowlist") or []
-    if not isinstance(allowlist, list):
-        problems.append(Problem("accounts.allowlist", allowlist, "must be a list of quoted 12-digit account ids"))
-        allowlist = []
-    existing = _existing(top.get("existing") or {}, problems)
-    burstable = _take(top.get("burstable") or {}, "burstable", {"cpu_credits", "average_cpu_percent"}, problems)
-    nat = top.get("nat_gateway") or {}
-    dhcp = top.get("dhcp_options") or {}
-    boot = nodes_raw.get("boot", "boot-to-talos")
-    if boot not in ("boot-to-talos", "pxe"):
-        problems.append(Problem("nodes.boot", boot, "must be boot-to-talos or pxe"))
-    if problems:
-        raise ProfileError(source, problems)
-    return Topology(
-        name=top.get("name", Path(source).stem), description=top.get("description", ""),
-        region=top.get("region", ""), vpc_cidr=vpc.get("cidr", ""), vpc_ipv6=bool(vpc.get("ipv6", False)),
-        subnets=subnets, internet_gateway=bool(top.get("internet_gateway", False)),
-        nat_gateway_subnet=nat.get("subnet"), dhcp_dns=tuple(dhcp.get("domain_name_servers", ())),
-        bastion=Bastion(**b), nodes=tuple(members), node_subnet=nodes_raw.get("subnet", ""),
-        node_architecture=nodes_raw.get("architecture", "arm64"), boot_method=boot, access=access,
-        tags={str(k): str(v) for k, v in (top.get("tags") or {}).items()},
-        hours_per_day=float(usage.get("hours_per_day", 5)), days_per_month=int(usage.get("days_per_month", 30)),
-        budget_usd_per_month=(top.get("budget") or {}).get("usd_per_month"),
-        allow_more_nodes=bool(nodes_raw.get("allow_more", False)),
-        account_allowlist=tuple(str(a) for a in allowlist), existing=existing,
-        cpu_credits=burstable.get("cpu_credits", "standard"),
-        cpu_average_percent=burstable.get("average_cpu_percent", 100.0), source=source,
-    )
+        node_type = r.value(m, "instance_type", where, str, default_type)
+        if not node_type:
+            r.bad(f"{where}.instance_type", None, "required (here or as nodes.instance_type)")
+        members.append(Node(name=r.value(m, "name", where, str, f"node-{i + 1}"),
+                            private_ip=r.value(m, "private_ip", where, str, ""), role=role, image=image,
+                            instance_type=node_type,
+                            root_volume_gb=r.number(m, "root_volume_gb", where, default_root, 0, 16384, int),
+                            data_volume_gb=r.number(m, "data_volume_gb", where, default_data, 0, 16384, int)))
+    return tuple(members)
 
 
-def _existing(raw: Any, problems: list[Problem]) -> Existing:
+def _existing(r: Reader, raw: Any) -> Existing:
     """Parse the existing: section (plan key -> name or id; optional keys)."""
-    ex = _take(raw, "existing", {"names", "optional"}, problems)
-    names = ex.get("names") or {}
-    optional = ex.get("optional") or []
+    ex = r.section(raw, "existing", {"names", "optional"})
+    names = r.value(ex, "names", "existing", dict, {}) or {}
     if not isinstance(names, dict):
-        problems.append(Problem("existing.names", names, "must map plan keys to names or ids"))
+        r.bad("existing.names", names, "must map plan keys to names or ids")
         names = {}
     for key, value in names.items():
         if not isinstance(value, str) or not value.strip():
-            problems.append(Problem(f"existing.names.{key}", value, "must be a Name tag, group name or id"))
-    if not isinstance(optional, list) or not all(isinstance(k, str) for k in optional):
-        problems.append(Problem("existing.optional", optional, "must be a list of plan keys"))
-        optional = []
-    return Existing(names={str(k): str(v) for k, v in names.items()}, optional=tuple(optional))
+            r.bad(f"existing.names.{key}", value, "must be a Name tag, group name or id")
+    optional = r.value(ex, "optional", "existing", tuple[str, ...], ())
+    return Existing(names={str(k): str(v) for k, v in names.items()}, optional=optional)
 
 
 def load(name_or_path: str = DEFAULT_PROFILE, **overrides: Any) -> Topology:
     """Load and validate a profile; overrides replace top-level fields (validated again)."""
     path = resolve(name_or_path)
-    with path.open(encoding="utf-8") as fh:
-        try:
-            raw = yaml.safe_load(fh)
-        except yaml.YAMLError as exc:
-            raise ProfileError(str(path), [Problem("<file>", str(path), f"not valid YAML: {exc}")]) from exc
-    topo = parse(raw or {}, source=path.name)
+    problems: list[Problem] = []
+    raw = read_yaml(path, problems)
+    if problems:
+        raise ProfileError(path.name, problems)
+    topo = parse(raw, source=path.name)
     return replace(topo, **overrides) if overrides else topo
 
 
