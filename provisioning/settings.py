@@ -21,6 +21,8 @@ from provisioning.topology import PHASES, Topology
 RUN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,30}[a-z0-9]$")
 DOC_PREFIX = ipaddress.IPv6Network("2001:db8::/32")
 HOME_ENV = "TDG_HOME_IPV6"
+HOME_PREFIX64_ENV = "TDG_HOME_IPV6_PREFIX64"
+_BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 def new_run_id() -> str:
@@ -112,8 +114,9 @@ def build(*, aws_live: bool = False, aws_endpoint: str | None = None, profile: s
         raise OptionError("secret files", len(unreadable), "; ".join(unreadable))
     topo = profiles.load(profile)
     home = env.get(HOME_ENV)
-    if home:
-        topo = profiles.with_home_ipv6(topo, home)
+    prefix64 = _prefix64(env.get(HOME_PREFIX64_ENV))
+    if home or prefix64 is not None:
+        topo = profiles.with_home_ipv6(topo, home or None, prefix64=prefix64)
     if mode == "live":
         _check_live_home(topo, home)
     return RunSettings(mode=mode, endpoint=endpoint, topology=topo, phases=phases, run_id=rid, keep=keep,
@@ -163,10 +166,21 @@ def _replayed(bundle: Path, speed: str, *, aws_live: bool, aws_endpoint: str | N
                        reports_dir=Path(reports_dir), replay=bundle, replay_speed=speed)
 
 
+def _prefix64(raw: str | None) -> bool | None:
+    """TDG_HOME_IPV6_PREFIX64: admit the home /64 around TDG_HOME_IPV6 instead of the one /128."""
+    if raw is None or raw == "":
+        return None
+    if raw.strip().lower() not in _BOOLS:
+        raise OptionError(HOME_PREFIX64_ENV, raw, "must be true or false (true admits the /64 around "
+                                                  f"{HOME_ENV}: desktops connect from temporary IPv6 addresses)")
+    return _BOOLS[raw.strip().lower()]
+
+
 def _check_live_home(topo: Topology, from_env: str | None) -> None:
     home = topo.access.home_ipv6
     if home is None:
-        raise OptionError(HOME_ENV, None, "live runs need the operator's home IPv6 address (/128)")
+        raise OptionError(HOME_ENV, None, "live runs need the operator's home IPv6 address (/128; "
+                                          f"{HOME_PREFIX64_ENV}=true admits its /64)")
     if ipaddress.IPv6Network(home).subnet_of(DOC_PREFIX):
         where = HOME_ENV if from_env else f"profile {topo.name}: access.home_ipv6"
         raise OptionError(where, home, f"is a documentation address (2001:db8::/32); set {HOME_ENV} to your "

@@ -3,21 +3,21 @@
 How a host is reached lives here; what is checked lives in provisioning.probes. Host keys are
 accepted on first use and recorded in a known_hosts file under the caller's run directory; a
 later connection with another key fails (HostKeyError) instead of being waved through. Key
-material never reaches the log: only key types and SHA256 fingerprints do.
+material never reaches the log: only key types and SHA256 fingerprints do. Credentials are the
+operator's key (decrypted with TDG_SSH_KEY_PASSPHRASE) and ssh-agent (provisioning.adapters.ssh_auth).
+A direct connection sends a keepalive every KEEPALIVE_S seconds and, when its transport has
+dropped, reconnects once, transparently, the next time it is used.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import os
-import select
 import shlex
 import socket
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,26 +26,20 @@ import paramiko
 from testinfra.backend.paramiko import ParamikoBackend
 from testinfra.host import Host
 
-from provisioning.errors import SetupError, TdgError
+from provisioning.adapters.ssh_auth import SshError, credentials, fingerprint
+from provisioning.adapters.ssh_auth import SshKeyError as SshKeyError  # re-exported
+from provisioning.adapters.ssh_forward import Forwarder
+from provisioning.errors import TdgError
 
 log = logging.getLogger(__name__)
 _KNOWN_HOSTS_LOCK = threading.Lock()
 _NAMES: weakref.WeakKeyDictionary[paramiko.SSHClient, str] = weakref.WeakKeyDictionary()
 DEFAULT_COMMAND_TIMEOUT_S = 60
-
-
-class SshError(SetupError):
-    """A host could not be reached or did not answer over SSH (names the host and the reason)."""
+KEEPALIVE_S = 30  # desktop NAT/firewall state often expires after a few idle minutes
 
 
 class HostKeyError(TdgError):
     """A host presented a key other than the one recorded for it: refuse, never ignore."""
-
-
-def fingerprint(key: paramiko.PKey) -> str:
-    """Return the OpenSSH-style SHA256 fingerprint of a public key (safe to log)."""
-    digest = hashlib.sha256(key.asbytes()).digest()
-    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
 
 
 @dataclass(frozen=True)
@@ -91,34 +85,77 @@ class SshSpec:
     key_path: Path
     known_hosts: KnownHosts
     timeout: float = 10.0
+    env: Mapping[str, str] | None = None
+
+
+class _Client(paramiko.SSHClient):
+    """An SSHClient that, used after its transport dropped, reconnects once with the same parameters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dial: Callable[[], None] | None = None
+        self.reconnects = 0
+
+    def get_transport(self) -> paramiko.Transport | None:
+        transport = super().get_transport()
+        if (transport is None or not transport.is_active()) and self.dial is not None:
+            where = _NAMES.get(self, "ssh")
+            log.warning("%s: the SSH transport dropped; reconnecting once", where)
+            dial, self.dial = self.dial, None  # one attempt per drop; a failure leaves the client closed
+            dial()
+            self.dial, self.reconnects = dial, self.reconnects + 1
+            log.info("%s: reconnected (%d reconnect(s) so far)", where, self.reconnects)
+            transport = super().get_transport()
+        return transport
+
+    def exec_command(self, *args: Any, **kwargs: Any) -> Any:
+        self.get_transport()  # paramiko's exec_command reads the transport attribute directly
+        return super().exec_command(*args, **kwargs)
+
+    def close(self) -> None:
+        self.dial = None
+        super().close()
 
 
 def connect(host: str, port: int, user: str, key_path: str | Path, timeout: float = 10.0, *,
-            known_hosts: KnownHosts, sock: Any = None) -> paramiko.SSHClient:
-    """Return a connected paramiko client (key auth only; connect, banner and auth timeouts).
+            known_hosts: KnownHosts, sock: Any = None, env: Mapping[str, str] | None = None,
+            keepalive_s: int = KEEPALIVE_S) -> paramiko.SSHClient:
+    """Return a connected paramiko client (public keys: the key file and ssh-agent; connect/banner/auth timeouts).
 
-    sock, when given, is the already-open stream to use (a hop channel). Raises HostKeyError
-    when the host's key differs from the recorded one, SshError when it cannot be reached.
+    sock, when given, is the already-open stream to use (a hop channel; no reconnect then).
+    Raises HostKeyError when the host's key differs from the recorded one, SshKeyError when
+    the key cannot be used, SshError when the host cannot be reached.
     """
-    client = paramiko.SSHClient()
+    creds = credentials(key_path, env)
+    client = _Client()
     if known_hosts.path.exists():
         client.load_host_keys(str(known_hosts.path))
     client.set_missing_host_key_policy(_RecordOnFirstUse(known_hosts))
     where = f"{user}@{host}:{port}"
-    try:
-        client.connect(hostname=host, port=port, username=user, key_filename=str(key_path), timeout=timeout,
-                       banner_timeout=timeout, auth_timeout=timeout, channel_timeout=timeout,
-                       look_for_keys=False, allow_agent=False, sock=sock)
-    except paramiko.BadHostKeyException as exc:
-        client.close()
-        raise HostKeyError(f"{where}: host key changed: got {exc.key.get_name()} {fingerprint(exc.key)}, "
-                           f"recorded {exc.expected_key.get_name()} {fingerprint(exc.expected_key)} "
-                           f"in {known_hosts.path}") from None
-    except (paramiko.SSHException, OSError, EOFError) as exc:
-        client.close()
-        raise SshError(f"ssh {where}: {type(exc).__name__}: {exc}") from exc
     _NAMES[client] = where
-    log.debug("connected to %s", where)
+
+    def dial() -> None:
+        try:
+            paramiko.SSHClient.connect(client, hostname=host, port=port, username=user, pkey=creds.pkey,
+                                       timeout=timeout, banner_timeout=timeout, auth_timeout=timeout,
+                                       channel_timeout=timeout, look_for_keys=False, allow_agent=creds.agent,
+                                       sock=sock)
+        except paramiko.BadHostKeyException as exc:
+            paramiko.SSHClient.close(client)
+            raise HostKeyError(f"{where}: host key changed: got {exc.key.get_name()} {fingerprint(exc.key)}, "
+                               f"recorded {exc.expected_key.get_name()} {fingerprint(exc.expected_key)} "
+                               f"in {known_hosts.path}") from None
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            paramiko.SSHClient.close(client)
+            raise SshError(f"ssh {where}: {type(exc).__name__}: {exc}") from exc
+        transport = paramiko.SSHClient.get_transport(client)
+        if transport is not None and keepalive_s > 0:
+            transport.set_keepalive(keepalive_s)
+
+    dial()
+    if sock is None:
+        client.dial = dial
+    log.debug("connected to %s with %s", where, creds.describe())
     return client
 
 
@@ -165,69 +202,6 @@ def open_hop(bastion: paramiko.SSHClient, target_host: str, target_port: int, *,
     return connect(target_host, target_port, user, key_path, timeout, known_hosts=known_hosts, sock=channel)
 
 
-class _Forwarder:
-    """Accept on 127.0.0.1:<free port>; pipe each connection to remote through the bastion."""
-
-    def __init__(self, bastion: paramiko.SSHClient, remote: tuple[str, int], timeout: float) -> None:
-        self.bastion, self.remote, self.timeout = bastion, remote, timeout
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.listener.settimeout(0.2)
-        self.port = int(self.listener.getsockname()[1])
-        self.stopping = threading.Event()
-        self.threads: list[threading.Thread] = []
-        self.acceptor = threading.Thread(target=self._accept, name=f"forward-{self.port}", daemon=True)
-        self.acceptor.start()
-
-    def _accept(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                conn, peer = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            try:
-                channel = _open_direct(self.bastion, *self.remote, peer, self.timeout)
-            except SshError as exc:
-                log.warning("forward 127.0.0.1:%s -> %s:%s: %s", self.port, *self.remote, exc)
-                conn.close()
-                continue
-            t = threading.Thread(target=self._pipe, args=(conn, channel), daemon=True)
-            self.threads.append(t)
-            t.start()
-
-    def _pipe(self, conn: socket.socket, channel: paramiko.Channel) -> None:
-        conn.settimeout(None)
-        try:
-            while not self.stopping.is_set():
-                ready, _, _ = select.select([conn, channel], [], [], 0.2)
-                if conn in ready:
-                    data = conn.recv(65536)
-                    if not data:
-                        break
-                    channel.sendall(data)
-                if channel in ready:
-                    data = channel.recv(65536)
-                    if not data:
-                        break
-                    conn.sendall(data)
-        except OSError as exc:
-            log.debug("forward 127.0.0.1:%s: connection ended: %s", self.port, exc)
-        finally:
-            channel.close()
-            conn.close()
-
-    def stop(self) -> None:
-        """Stop accepting, close every piped connection and wait for the threads (idempotent)."""
-        self.stopping.set()
-        self.listener.close()
-        self.acceptor.join(timeout=5)
-        for t in self.threads:
-            t.join(timeout=5)
-
-
 def forward(bastion: paramiko.SSHClient, remote_host: str, remote_port: int,
             timeout: float = 10.0) -> tuple[int, Callable[[], None]]:
     """Forward 127.0.0.1:<free port> to remote_host:remote_port through the bastion.
@@ -236,7 +210,14 @@ def forward(bastion: paramiko.SSHClient, remote_host: str, remote_port: int,
     Used for the Talos (50000) and Kubernetes (6443) APIs of the nodes behind the bastion.
     """
     _active_transport(bastion)
-    fw = _Forwarder(bastion, (remote_host, remote_port), timeout)
+
+    def open_channel(peer: tuple[str, int]) -> paramiko.Channel:
+        try:
+            return _open_direct(bastion, remote_host, remote_port, peer, timeout)
+        except SshError as exc:  # the forwarder logs it, closes that connection and goes on
+            raise ConnectionError(str(exc)) from exc
+
+    fw = Forwarder(open_channel, (remote_host, remote_port))
     log.info("forwarding 127.0.0.1:%s to %s:%s through the bastion", fw.port, remote_host, remote_port)
     return fw.port, fw.stop
 
@@ -277,7 +258,7 @@ def testinfra_host(target: paramiko.SSHClient | SshSpec, *,
     """
     if isinstance(target, SshSpec):
         client = connect(target.host, target.port, target.user, target.key_path, target.timeout,
-                         known_hosts=target.known_hosts)
+                         known_hosts=target.known_hosts, env=target.env)
     else:
         client = target
     _active_transport(client)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import fields, replace
 from pathlib import Path
@@ -91,6 +92,9 @@ def parse(raw: Any, source: str) -> Topology:
         source=source)
     if r.problems or bastion is None:
         raise ProfileError(source, r.problems)
+    access = topo_kwargs["access"]
+    if isinstance(access, Access):  # allow_prefix64 admits the /64 around a /128 home
+        topo_kwargs["access"] = replace(access, home_ipv6=admitted_home(access.home_ipv6, access.allow_prefix64))
     return Topology(**topo_kwargs)
 
 
@@ -156,9 +160,22 @@ def load(name_or_path: str = DEFAULT_PROFILE, **overrides: Any) -> Topology:
     return replace(topo, **overrides) if overrides else topo
 
 
-def with_home_ipv6(topo: Topology, home: str | None) -> Topology:
-    """Return topo with the operator's home address set (validated)."""
-    if home is None:
+def admitted_home(home: str | None, prefix64: bool) -> str | None:
+    """The network SSH admits: with prefix64, a /128 widens to its /64 (desktops use temporary addresses in it)."""
+    if not (home and prefix64):
+        return home
+    try:
+        net = ipaddress.IPv6Network(home, strict=True)
+    except ValueError:
+        return home  # validation names it
+    return str(net.supernet(new_prefix=64)) if net.prefixlen == 128 else home
+
+
+def with_home_ipv6(topo: Topology, home: str | None, *, prefix64: bool | None = None) -> Topology:
+    """Return topo with the operator's home address set and, if prefix64 is given, the /64 choice (validated)."""
+    if home is None and prefix64 is None:
         return topo
-    return replace(topo, access=replace(topo.access, home_ipv6=home))
+    allow = topo.access.allow_prefix64 if prefix64 is None else prefix64
+    value = home if home is not None else topo.access.home_ipv6
+    return replace(topo, access=replace(topo.access, home_ipv6=admitted_home(value, allow), allow_prefix64=allow))
 
