@@ -1,7 +1,8 @@
 @network
 Feature: 01 Network: the lab's VPC, subnets, gateway, routes and fail-closed security groups
   The network phase builds what the profile describes and nothing more. Every check reads
-  the state back from the AWS API; none compares the plan with itself.
+  the state back from the AWS API; none compares the plan with itself. With --existing a
+  failure of a @prerequisite scenario blocks the later phases; any other is a finding.
 
   Background:
     Given the network of the lab is provisioned
@@ -14,13 +15,17 @@ Feature: 01 Network: the lab's VPC, subnets, gateway, routes and fail-closed sec
     Then every planned subnet exists with its range and zone, and no other subnet does
     And every IPv6 subnet has a /64 inside the VPC's IPv6 block
 
+  @prerequisite
   Scenario: The internet gateway is attached
     Then the internet gateway is attached to the lab's VPC
 
-  Scenario: Default routes go where the profile says, and a NAT gateway only where it is planned
+  @prerequisite
+  Scenario: Default routes go where the profile says
     Then each subnet's IPv4 default route goes where the profile says
     And each subnet's IPv6 default route goes where the profile says
-    And a NAT gateway exists only if the profile plans one
+
+  Scenario: A NAT gateway only where it is planned, and the DNS servers the profile names
+    Then a NAT gateway exists only if the profile plans one
     And the VPC hands out the DNS servers the profile names
 
   @posture

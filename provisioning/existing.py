@@ -4,12 +4,17 @@ Verify-only: every call here is a Describe/Get/List, and in existing mode the la
 ClientFactory is read_only, so a mutating call would be refused before it is sent. Nothing
 found is ever put in a ledger, so teardown cannot delete it.
 
-Each planned resource is looked for by the name the profile's ``existing.names`` gives its
-plan key (a Name tag, a security group, ASG or IAM name, or an id such as sg-0123...),
-else by the name the suite itself would give it; subnets also by CIDR, network interfaces
-and instances also by private address, route tables by the subnet they serve, the internet
-gateway and DHCP options by the VPC. What is not found is reported, not created: the
-checks then fail naming it. Only a missing VPC stops the phase (there is nothing to check).
+The VPC is found by its CIDR (and by Name as well when existing.names.vpc gives one). Every
+other planned resource is looked for by the name the profile's optional ``existing.names``
+gives its plan key (a Name tag, a security group, ASG or IAM name, or an id such as
+sg-0123...), else by the name the suite itself would give it, else by identity
+(provisioning/existing_identity.py): subnets by CIDR, network interfaces and instances by
+their fixed private addresses, the security groups by the interfaces at those addresses, the
+bastion's role, profile, key pair, Elastic IP and launch template from its instance and
+interface, route tables by the subnet they serve, the internet gateway and DHCP options by
+the VPC. A name that matches several resources is an error listing them. What is not found
+is reported, not created: the checks then fail naming it. Only a missing VPC stops the
+phase here (there is nothing to check); a missing bastion stops its phase in the fixture.
 """
 
 from __future__ import annotations
@@ -17,13 +22,13 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from provisioning import existing_identity as identity
 from provisioning.aws.client import ClientFactory
 from provisioning.aws.errors import aws_call
-from provisioning.aws.state import NetworkState, RouteTableState, SecurityGroupState, SubnetState, read_network
 from provisioning.errors import NotFoundError, SetupError
 from provisioning.plan import Ref, ResourceSpec, plan
 from provisioning.topology import Topology
@@ -41,6 +46,8 @@ class Lookup:
     name: str
     params: Mapping[str, Any]
     vpc: str | None
+    topo: Topology | None = None
+    explicit: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,11 +73,7 @@ Locator = Callable[[ClientFactory, Lookup], "str | None"]
 
 
 def _one(items: list[str], what: str) -> str | None:
-    unique = sorted(set(items))
-    if len(unique) > 1:
-        raise SetupError(f"existing mode: {len(unique)} resources match {what}: {unique}; name the right one "
-                         "(or its id) in the profile's existing.names")
-    return unique[0] if unique else None
+    return identity.pick(((i, "") for i in items), what)
 
 
 def _ec2(clients: ClientFactory, op: str, list_key: str, id_key: str, filters: list[dict[str, Any]],
@@ -194,8 +197,15 @@ def _iam(op: str, param: str) -> Locator:
     return locate
 
 
+def _vpc(clients: ClientFactory, q: Lookup) -> str | None:
+    """By id when names.vpc is one; else by CIDR, and by Name too when names.vpc gives one."""
+    if ID_RE.match(q.name):
+        return _one(_ec2(clients, "describe_vpcs", "Vpcs", "VpcId", [_f("vpc-id", q.name)]), q.name)
+    return identity.vpc_by_cidr(clients, str(q.params["cidr"]), q.name if q.explicit else None)
+
+
 LOCATORS: dict[str, Locator] = {
-    "vpc": _ec2_locator("describe_vpcs", "Vpcs", "VpcId", "vpc-id", in_vpc=False),
+    "vpc": _vpc,
     "subnet": _ec2_locator("describe_subnets", "Subnets", "SubnetId", "subnet-id", fallback=_by_cidr),
     "internet_gateway": _igw,
     "route_table": _route_table,
@@ -240,8 +250,13 @@ def _locate(clients: ClientFactory, topo: Topology, spec: ResourceSpec, ids: Map
     if locate is None:
         raise SetupError(f"existing mode cannot look for a {spec.kind} ({spec.key}) yet: add a locator to "
                          "provisioning/existing.py")
-    name = topo.existing.names.get(spec.key, spec.name)
-    return locate(clients, Lookup(spec, name, _known(dict(spec.params), ids), ids.get("vpc")))
+    explicit = spec.key in topo.existing.names
+    q = Lookup(spec, topo.existing.names.get(spec.key, spec.name), _known(dict(spec.params), ids), ids.get("vpc"),
+               topo, explicit)
+    found = locate(clients, q)
+    if found is not None or explicit or spec.kind == "vpc" or q.vpc is None:
+        return found
+    return identity.by_identity(clients, topo, q.vpc, spec, q.params)
 
 
 def discover(clients: ClientFactory, topo: Topology, phase: str,
@@ -264,9 +279,10 @@ def discover(clients: ClientFactory, topo: Topology, phase: str,
         if spec.kind == "sg_ingress":
             how = f"the rules of {spec.key.removesuffix('-ingress')}, which was not found"
         if spec.kind == "vpc":
-            raise SetupError(f"existing mode: no VPC named {topo.existing.names.get('vpc', spec.name)!r} "
-                             f"in {clients.region}; set existing.names.vpc in profile {topo.name}")
-        if spec.key in topo.existing.optional:
+            named = f" named {topo.existing.names['vpc']!r}" if "vpc" in topo.existing.names else ""
+            raise SetupError(f"existing mode: no VPC with CIDR {topo.vpc_cidr}{named} in {clients.region}; "
+                             f"check vpc.cidr or set existing.names.vpc (a Name or an id) in profile {topo.name}")
+        if spec.key in topo.existing.optional or _implicitly_optional(spec):
             absent.append(spec.key)
         else:
             log.warning("existing: %s not found (%s)", spec.key, how)
@@ -274,21 +290,6 @@ def discover(clients: ClientFactory, topo: Topology, phase: str,
     return Discovery(phase, found, tuple(missing), tuple(absent))
 
 
-@dataclass(frozen=True)
-class KeyedNetworkState(NetworkState):
-    """A network read back in existing mode: by_key answers from what discovery found, not from tags."""
-
-    keys: Mapping[str, str] = field(default_factory=dict)
-
-    def by_key(self, key: str) -> Any:
-        """The subnet, route table or security group discovery found for key, or None."""
-        rid = self.keys.get(key)
-        items: Iterator[SubnetState | RouteTableState | SecurityGroupState] = iter(
-            (*self.subnets, *self.route_tables, *self.security_groups))
-        return next((item for item in items if rid is not None and item.id == rid), None)
-
-
-def read_network_by_keys(clients: ClientFactory, ids: Mapping[str, str]) -> KeyedNetworkState:
-    """Read the VPC discovery found and attach the plan keys of what it found."""
-    state = read_network(clients, ids["vpc"])
-    return KeyedNetworkState(**{f.name: getattr(state, f.name) for f in fields(state)}, keys=dict(ids))
+def _implicitly_optional(spec: ResourceSpec) -> bool:
+    """A node launched without a launch template is as good as one launched from one."""
+    return spec.kind == "launch_template" and spec.phase == "talos"

@@ -76,6 +76,8 @@ class RunOutcomes:
     virtualization: PhaseOutcome
     spinkube: PhaseOutcome
     cost: str
+    # --existing: (phase, scenario) of every finding (built differently from the design; not a blocker)
+    findings: tuple[tuple[str, str], ...] = ()
 
 
 def install_outcome(releases: Sequence[HelmRelease], pending: Sequence[PendingPod], verdict: Verdict) -> PhaseOutcome:
@@ -149,6 +151,10 @@ def render_results(outcomes: RunOutcomes, verdict: Verdict) -> str:
         lines.append(f"{ICONS['warn' if arch.met else 'fail']} Architecture: {arch.problem}"
                      + ("" if arch.verified else " (unverified)"))
     lines.append(f"{ICONS['cost']} Cost: {outcomes.cost}")
+    if outcomes.findings:
+        lines += ["", f"FINDINGS ({len(outcomes.findings)}): built differently from the design; "
+                      "not blockers, so the later phases still ran"]
+        lines += [f"  - {phase}: {scenario}" for phase, scenario in outcomes.findings]
     lines.append("")
     lines.extend(verdict.advice or ("RECOMMENDED: no change; the nodes meet CozyStack's documented minimum",))
     return "\n".join(lines) + "\n"

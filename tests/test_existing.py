@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from provisioning import existing, profiles
+from provisioning import existing, existing_state, profiles
 from provisioning.aws.client import ClientFactory
 from provisioning.checks import network as check
 from provisioning.errors import GuardError, ProfileError, SetupError
@@ -54,7 +54,7 @@ def test_the_network_is_found_by_name_cidr_and_vpc(built: dict[str, str], ro: Cl
 
 def test_checks_pass_except_the_world_open_ssh(built: dict[str, str], ro: ClientFactory, topo: Topology) -> None:
     found = existing.discover(ro, topo, "network")
-    s = existing.read_network_by_keys(ro, found.ids)
+    s = existing_state.read_network_by_keys(ro, found.ids)
     clean = (check.vpc_cidr(topo, s) + check.vpc_ipv6(topo, s) + check.subnets(topo, s) + check.subnet_ipv6(topo, s)
              + check.igw_attached(topo, s) + check.default_routes(topo, s, "ipv4")
              + check.default_routes(topo, s, "ipv6") + check.nat_only_if_planned(topo, s) + check.dhcp_dns(topo, s))
@@ -71,7 +71,7 @@ def test_checks_pass_except_the_world_open_ssh(built: dict[str, str], ro: Client
 
 def test_keyed_state_answers_from_discovery_not_from_tags(built: dict[str, str], ro: ClientFactory,
                                                           topo: Topology) -> None:
-    s = existing.read_network_by_keys(ro, {"vpc": built["sandbox-eu-vpc"],
+    s = existing_state.read_network_by_keys(ro, {"vpc": built["sandbox-eu-vpc"],
                                            "subnet-public-1": built["sandbox-eu-public-1"]})
     assert s.by_key("subnet-public-1").cidr == "10.10.1.0/24"
     assert s.by_key("subnet-public-0") is None
@@ -91,20 +91,28 @@ def test_read_only_factory_refuses_to_create(built: dict[str, str], ro: ClientFa
 
 def test_a_missing_vpc_stops_the_phase_naming_the_setting(ro: ClientFactory, topo: Topology) -> None:
     elsewhere = replace(topo, existing=Existing(names={"vpc": "no-such-vpc"}))
-    with pytest.raises(SetupError, match="no VPC named 'no-such-vpc' in eu-west-1; set existing.names.vpc"):
+    with pytest.raises(SetupError, match="no VPC with CIDR 10.10.0.0/16 named 'no-such-vpc' in eu-west-1; "
+                                         r"check vpc.cidr or set existing.names.vpc"):
         existing.discover(ro, elsewhere, "network")
 
 
 def test_two_vpcs_with_the_name_are_ambiguous(built: dict[str, str], factory: ClientFactory, ro: ClientFactory,
                                               topo: Topology) -> None:
     ec2 = factory.client("ec2")
-    twin = ec2.create_vpc(CidrBlock="10.98.0.0/16", TagSpecifications=[
+    other = ec2.create_vpc(CidrBlock="10.10.0.0/16")["Vpc"]["VpcId"]  # same CIDR, no Name: not a candidate
+    twin = ec2.create_vpc(CidrBlock="10.10.0.0/16", TagSpecifications=[
         {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "sandbox-eu-vpc"}]}])["Vpc"]["VpcId"]
     try:
-        with pytest.raises(SetupError, match=r"2 resources match vpc tag:Name=sandbox-eu-vpc: .*name the right one"):
+        with pytest.raises(SetupError) as exc:
             existing.discover(ro, topo, "network")
+        assert "2 resources match VPC 10.10.0.0/16 named 'sandbox-eu-vpc': " in str(exc.value)
+        for vpc in (twin, built["sandbox-eu-vpc"]):
+            assert f"{vpc} (sandbox-eu-vpc, 10.10.0.0/16)" in str(exc.value)
+        assert other not in str(exc.value) and "name the right one (or its id) in the profile's existing.names" \
+            in str(exc.value)
     finally:
         ec2.delete_vpc(VpcId=twin)
+        ec2.delete_vpc(VpcId=other)
 
 
 def test_ids_names_and_cidrs_are_all_ways_in(built: dict[str, str], ro: ClientFactory, topo: Topology) -> None:
@@ -150,16 +158,20 @@ def bastion_built(built: dict[str, str], factory: ClientFactory) -> Iterator[dic
     ec2, iam = factory.client("ec2"), factory.client("iam")
     iam.create_role(RoleName="tf-role", AssumeRolePolicyDocument="{}")
     iam.create_instance_profile(InstanceProfileName="tf-instance-profile")
+    iam.add_role_to_instance_profile(InstanceProfileName="tf-instance-profile", RoleName="tf-role")
     lt = ec2.create_launch_template(LaunchTemplateName="tf-lt-20250824", LaunchTemplateData={
-        "InstanceType": "t4g.small"})["LaunchTemplate"]["LaunchTemplateId"]
+        "InstanceType": "t4g.small", "NetworkInterfaces": [
+            {"DeviceIndex": 0, "NetworkInterfaceId": built["tf-bastion-eni"]}]})["LaunchTemplate"]["LaunchTemplateId"]
     image = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "architecture", "Values": ["arm64"]}])
     vm = ec2.run_instances(ImageId=image["Images"][0]["ImageId"], InstanceType="t4g.small", MinCount=1, MaxCount=1,
                            NetworkInterfaces=[{"DeviceIndex": 0, "NetworkInterfaceId": built["tf-bastion-eni"]}],
+                           IamInstanceProfile={"Name": "tf-instance-profile"},
                            TagSpecifications=[{"ResourceType": "instance", "Tags": [
                                {"Key": "Name", "Value": "tf-bastion"}]}])["Instances"][0]["InstanceId"]
     yield {"tf-bastion": vm, "tf-lt": lt}
     ec2.terminate_instances(InstanceIds=[vm])
     ec2.delete_launch_template(LaunchTemplateId=lt)
+    iam.remove_role_from_instance_profile(InstanceProfileName="tf-instance-profile", RoleName="tf-role")
     iam.delete_instance_profile(InstanceProfileName="tf-instance-profile")
     iam.delete_role(RoleName="tf-role")
 
@@ -172,9 +184,21 @@ def test_the_bastion_is_found_by_its_terraform_names(built: dict[str, str], bast
                          "bastion-eni": built["tf-bastion-eni"], "bastion-lt": bastion_built["tf-lt"],
                          "bastion-instance": bastion_built["tf-bastion"]}
     assert found.missing == () and found.absent_optional == ("bastion-key",)
-    renamed = replace(topo, existing=replace(topo.existing, names={"vpc": "sandbox-eu-vpc"}))
-    by_address = existing.discover(ro, renamed, "bastion", known=network.ids)
-    assert by_address.ids["bastion-instance"] == bastion_built["tf-bastion"]  # by 10.10.1.100
-    assert by_address.ids["bastion-eni"] == built["tf-bastion-eni"]
-    assert ("bastion-role", "iam_role named 'sandbox-eu-bastion'") in by_address.missing
+    assert ro.calls.mutating() == 0
+
+
+def test_without_names_everything_is_found_by_identity(built: dict[str, str], bastion_built: dict[str, str],
+                                                       ro: ClientFactory, topo: Topology) -> None:
+    """Only the VPC's id is given: groups, role, profile and template follow from the fixed addresses."""
+    anonymous = replace(topo, existing=replace(topo.existing, names={"vpc": built["sandbox-eu-vpc"]}))
+    network = existing.discover(ro, anonymous, "network")
+    assert network.ids["sg-bastion"] == built["sandbox-eu-bastion-sg"]  # the group on the interface at 10.10.1.100
+    assert network.ids["subnet-public-1"] == built["sandbox-eu-public-1"]  # by CIDR
+    found = existing.discover(ro, anonymous, "bastion", known=network.ids)
+    assert found.ids["bastion-instance"] == bastion_built["tf-bastion"]  # by 10.10.1.100
+    assert found.ids["bastion-eni"] == built["tf-bastion-eni"]
+    assert found.ids["bastion-profile"] == "tf-instance-profile"  # the instance's profile
+    assert found.ids["bastion-role"] == "tf-role"  # the profile's role
+    assert found.ids["bastion-lt"] == bastion_built["tf-lt"]  # the template attaching the bastion's interface
+    assert found.missing == ()
     assert ro.calls.mutating() == 0

@@ -90,3 +90,15 @@ def test_write_results_creates_reports_results_txt(tmp_path: Path) -> None:
     path = write_results("TEST RESULTS - x\n\u2705 ok\n", tmp_path / "reports")
     assert path == tmp_path / "reports" / "results.txt"
     assert path.read_text(encoding="utf-8") == "TEST RESULTS - x\n\u2705 ok\n"
+
+
+def test_existing_findings_are_listed_apart_from_the_phase_lines() -> None:
+    verdict = verdict_for()
+    line = PhaseOutcome.warned("not run")
+    base = outcomes(line, line, line)
+    plain = render_results(base, verdict)
+    assert "FINDINGS" not in plain
+    text = render_results(replace(base, findings=(("network", "The security groups are fail-closed"),
+                                                  ("bastion", "The bastion is locked down"))), verdict)
+    assert "FINDINGS (2): built differently from the design; not blockers, so the later phases still ran\n" \
+           "  - network: The security groups are fail-closed\n  - bastion: The bastion is locked down\n" in text

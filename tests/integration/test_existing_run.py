@@ -42,11 +42,15 @@ def test_existing_sandbox_fails_only_on_world_open_ssh(factory: ClientFactory, m
         after = snapshot(ec2)
     out = result.stdout
     assert result.returncode == 1, out + result.stderr
-    assert "1 failed, 4 passed, 1 skipped" in out, out
+    assert "1 failed, 5 passed, 1 skipped" in out, out
     assert "The security groups are fail-closed" in out or "test_the_security_groups_are_failclosed" in out, out
     assert f"security group sandbox-eu-bastion-sg ({ids['sandbox-eu-bastion-sg']}): expected no ingress from " \
            "anywhere, found tcp 22-22 from ['0.0.0.0/0', '::/0']" in out, out
     assert "--existing: this run created nothing" in out, out
     assert "existing network: not found: sg-nodes" in out, out
     assert " AWS API calls (0 mutating)" in out, out
+    assert "FINDINGS (1): built differently from the design" in out and \
+        "  - network: The security groups are fail-closed" in out, out
+    results = (tmp_path / "results.txt").read_text(encoding="utf-8")
+    assert "  - network: The security groups are fail-closed" in results
     assert after == before

@@ -34,7 +34,7 @@ def test_posture_passes_with_exactly_the_home_api_rules(home_profile: Path, moto
     result = run_suite("features/", "--phase", "network", "--aws-endpoint", moto_url, "--run-id", run_id,
                        "--profile", str(home_profile), reports=tmp_path / "reports")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "6 passed" in result.stdout
+    assert "7 passed" in result.stdout
     assert find_tagged(factory, run_id) == []
 
 
@@ -49,7 +49,7 @@ def test_posture_fails_when_the_api_is_open_to_another_address(home_profile: Pat
                        "--profile", str(home_profile), reports=tmp_path / "reports")
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "1 failed, 5 passed" in result.stdout, result.stdout
+    assert "1 failed, 6 passed" in result.stdout, result.stdout
     assert f"node security group ({ids['sg-nodes']}): expected no address ranges but home on [6443, 50000], found " \
            "tcp 6443-6443 from 2001:db8:bad::1/128" in result.stdout
     assert find_tagged(factory, run_id) == []

@@ -35,7 +35,7 @@ def test_missing_default_route_fails_the_routing_scenario(factory: ClientFactory
                        "-o", "junit_family=xunit2", reports=tmp_path)
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "1 failed, 5 passed" in result.stdout, result.stdout
+    assert "1 failed, 6 passed" in result.stdout, result.stdout
     assert "Default routes go where the profile says" in result.stdout or \
         "test_default_routes_go_where" in result.stdout
     assert "expected 0.0.0.0/0 -> the internet gateway, found no route" in result.stdout
