@@ -141,7 +141,7 @@ def test_existing_section_is_validated() -> None:
         profiles.parse(raw, "x.yaml")
     text = str(exc.value)
     assert "existing.names.vpc = '': must be a Name tag, group name or id" in text
-    assert "existing.optional = 'rt-a': must be a list of plan keys" in text
+    assert "existing.optional = 'rt-a': must be a list" in text
     assert "existing.extra = 1: unknown key" in text
 
 
