@@ -1,7 +1,9 @@
 """Render a node's EC2 user-data: fetch boot-to-talos from the bastion, verify it, install Talos to disk (pure).
 
 The script runs once under cloud-init on the base AMI. It downloads the pinned arm64 release
-tarball from the bastion's asset server, refuses to go on unless its sha256 matches, and runs
+tarball from the bastion's asset server (retrying 404s and connection errors for about ten
+minutes, data/node_userdata.yaml: the bastion may still be starting), refuses to go on unless
+its sha256 matches, and runs (up to install.attempts times)
 `boot-to-talos -yes -mode install -disk /dev/nvme0n1 -image <bastion>:5054/<path>`: with -yes
 and no -mode the tool kexecs into RAM and leaves the disk alone (upstream-facts §1). Everything
 is copied to the serial console, because the install overwrites the disk (and its logs) and the
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from provisioning.data import load_data
@@ -63,10 +67,21 @@ def _checked_sha256(sha256: str | None) -> str:
     return value
 
 
-def render(node: Node, *, bastion_ip: str, asset_url: str, sha256: str | None) -> str:
+def fetch_command(url: str, policy: Mapping[str, Any] | None = None) -> str:
+    """The curl line that fetches the tarball, retrying 404s and connection errors (bounded by policy)."""
+    f = (policy or load_data("node_userdata"))["fetch"]
+    return (f"curl -fsS --retry {int(f['retries'])} --retry-delay {int(f['retry_delay_s'])} "
+            f"--retry-max-time {int(f['retry_max_time_s'])} --retry-all-errors "
+            f"--connect-timeout {int(f['connect_timeout_s'])} --max-time {int(f['max_time_s'])} "
+            f'-o "$WORK/boot-to-talos.tar.gz" {shlex.quote(url)}')
+
+
+def render(node: Node, *, bastion_ip: str, asset_url: str, sha256: str | None,
+           policy: Mapping[str, Any] | None = None) -> str:
     """Return the user-data bash script for one node.
 
-    asset_url: where the bastion serves the boot-to-talos tarball (http or https). Raises
+    asset_url: where the bastion serves the boot-to-talos tarball (http or https); policy: the
+    retry settings (data/node_userdata.yaml unless given). Raises
     BootToTalosChecksumMissing when sha256 is None or malformed, ValueError on a bad URL or
     an image whose registry has no cache, and when the script would exceed EC2's 16 KiB.
     """
@@ -75,9 +90,11 @@ def render(node: Node, *, bastion_ip: str, asset_url: str, sha256: str | None) -
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"asset_url {asset_url!r} must be an http(s) URL")
     args = install_command(node, bastion_ip)[1:]
+    install = (policy or load_data("node_userdata"))["install"]
     script = _TEMPLATE.format(
         node=shlex.quote(node.name), marker=shlex.quote(MARKER), url=shlex.quote(asset_url),
-        sha=digest, args=" ".join(shlex.quote(a) for a in args),
+        sha=digest, args=" ".join(shlex.quote(a) for a in args), fetch=fetch_command(asset_url, policy),
+        attempts=int(install["attempts"]), delay=int(install["retry_delay_s"]),
     )
     if len(script.encode()) > EC2_USER_DATA_LIMIT:
         raise ValueError(f"user-data for {node.name} is {len(script.encode())} bytes; EC2 allows {EC2_USER_DATA_LIMIT}")
@@ -103,7 +120,7 @@ date -u +%Y-%m-%dT%H:%M:%SZ >"$MARKER"
 
 WORK=$(mktemp -d /root/boot-to-talos.XXXXXX)
 log "fetching {url}"
-curl -fsS --retry 10 --retry-delay 5 --retry-connrefused -o "$WORK/boot-to-talos.tar.gz" {url}
+{fetch}
 echo "{sha}  boot-to-talos.tar.gz" >"$WORK/SHA256SUMS"
 if ! (cd "$WORK" && sha256sum -c SHA256SUMS); then
   log "sha256 mismatch for boot-to-talos tarball; expected {sha}; refusing to run it"
@@ -116,6 +133,18 @@ if [ -z "$BIN" ]; then
   exit 1
 fi
 chmod 0755 "$BIN"
-log "running: boot-to-talos {args}"
-"$BIN" {args}
+RUN=({args})
+for attempt in $(seq 1 {attempts}); do
+  log "running: boot-to-talos ${{RUN[*]}} (attempt $attempt of {attempts})"
+  rc=0
+  "$BIN" "${{RUN[@]}}" || rc=$?
+  if [ "$rc" -eq 0 ]; then
+    log "boot-to-talos finished; the node reboots into Talos"
+    exit 0
+  fi
+  log "boot-to-talos exited $rc"
+  if [ "$attempt" -lt {attempts} ]; then sleep {delay}; fi
+done
+log "boot-to-talos failed {attempts} times; giving up"
+exit 1
 """

@@ -44,9 +44,10 @@ def test_install_is_explicit_never_bare_yes() -> None:
     assert argv == ["boot-to-talos", "-yes", "-mode", "install", "-disk", "/dev/nvme0n1", "-image",
                     "10.10.0.100:5054/urmanac/cozystack-assets/talos/cozystack-spin-tailscale/talos:v1.12.7"]
     script = render(gateway(), bastion_ip="10.10.0.100", asset_url=URL, sha256=SHA)
-    runs = [line for line in script.splitlines() if line.startswith('"$BIN"')]
-    assert runs == ['"$BIN" -yes -mode install -disk /dev/nvme0n1 -image '
-                    "10.10.0.100:5054/urmanac/cozystack-assets/talos/cozystack-spin-tailscale/talos:v1.12.7"]
+    runs = [line for line in script.splitlines() if line.startswith("RUN=(")]
+    assert runs == ["RUN=(-yes -mode install -disk /dev/nvme0n1 -image "
+                    "10.10.0.100:5054/urmanac/cozystack-assets/talos/cozystack-spin-tailscale/talos:v1.12.7)"]
+    assert '"$BIN" "${RUN[@]}"' in script
 
 
 def test_script_verifies_the_pinned_sha256_and_logs_to_the_serial_console() -> None:
