@@ -89,10 +89,17 @@ class Existing:
 
     names maps a plan key (as provisioning/phases/* name it) to the Name tag, group, ASG or
     role name, or the id the other tool gave that resource; keys in optional may be absent.
+    What the design leaves to whoever builds the lab, as that builder does it (None or empty:
+    the suite's own choice in provisioning/data/bastion.yaml): iam_path, the path of the
+    bastion's role and profile; iam_policies, the managed policy ARNs its role may carry;
+    images, the image-name patterns (fnmatch) the bastion may boot.
     """
 
     names: dict[str, str] = field(default_factory=dict)
     optional: tuple[str, ...] = ()
+    iam_path: str | None = None
+    iam_policies: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pytest_bdd import given, then
 
 from fixtures.bastion import BastionLab
+from fixtures.bastion_design import BastionDesign
 from provisioning.aws.bastion_state import BastionState
 from provisioning.aws.state import NetworkState
 from provisioning.checks import bastion as check
 from provisioning.checks.secrets import configured_secrets
 from provisioning.data import load_data
-from provisioning.phases.bastion import boot_rendering
 from provisioning.settings import RunSettings
 from provisioning.topology import Topology
 
@@ -59,19 +59,19 @@ def _(topology: Topology, bastion_state: BastionState) -> None:
     assert_clean(check.public_ipv4(topology, bastion_state), "bastion public IPv4")
 
 
-@then("the bastion and its launch template use the image the template recorded at creation")
-def _(bastion_state: BastionState) -> None:
-    assert_clean(check.image(bastion_state, load_data("bastion")["ami"]["architecture"]), "bastion image")
+@then("the bastion and its launch template use the Amazon Linux 2023 arm64 image the design allows")
+def _(bastion_state: BastionState, bastion_design: BastionDesign) -> None:
+    assert_clean(bastion_design.image(bastion_state), "bastion image")
 
 
 @then("the bastion's launch template sets the CPU credit mode the profile asks for")
-def _(topology: Topology, bastion_state: BastionState) -> None:
-    assert_clean(check.cpu_credits(topology, bastion_state), "bastion CPU credits")
+def _(bastion_state: BastionState, bastion_design: BastionDesign) -> None:
+    assert_clean(bastion_design.cpu_credits(bastion_state), "bastion CPU credits")
 
 
-@then("the bastion and its launch template carry the rendered user-data")
-def _(topology: Topology, bastion_state: BastionState) -> None:
-    assert_clean(check.boots_rendering(bastion_state, boot_rendering(topology)), "bastion user-data")
+@then("the bastion and its launch template carry one user-data, the rendered one when this run launched them")
+def _(bastion_state: BastionState, bastion_design: BastionDesign) -> None:
+    assert_clean(bastion_design.user_data(bastion_state), "bastion user-data")
 
 
 @then("the bastion runs as the profile says: a single instance, or a group with its daily start and stop")
@@ -79,15 +79,14 @@ def _(topology: Topology, bastion_state: BastionState) -> None:
     assert_clean(check.schedule(topology, bastion_state), "bastion schedule")
 
 
-@then("the bastion has the run's instance profile, trusted by EC2 only, with the Systems Manager core actions only")
-def _(bastion_state: BastionState) -> None:
-    iam = load_data("bastion")["iam"]
-    assert_clean(check.instance_profile(bastion_state, iam["actions"], iam["path"]), "bastion instance profile")
+@then("the bastion has its instance profile, trusted by EC2 only, with the Systems Manager core actions only")
+def _(bastion_state: BastionState, bastion_design: BastionDesign) -> None:
+    assert_clean(bastion_design.iam(bastion_state), "bastion instance profile")
 
 
 @then("the bastion and its launch template require IMDSv2")
-def _(bastion_state: BastionState) -> None:
-    assert_clean(check.imdsv2(bastion_state), "bastion IMDSv2")
+def _(bastion_state: BastionState, bastion_design: BastionDesign) -> None:
+    assert_clean(bastion_design.imdsv2(bastion_state), "bastion IMDSv2")
 
 
 @then("the bastion's root volume is encrypted gp3 of the planned size")
@@ -101,9 +100,9 @@ def _(bastion_state: BastionState) -> None:
     assert_clean(check.no_secrets(bastion_state, configured_secrets()), "secrets in bastion user-data")
 
 
-@then("the bastion answers SSH only from the home address")
-def _(topology: Topology, bastion_state: BastionState, network_state: NetworkState) -> None:
-    assert_clean(check.ssh_only_from_home(topology, bastion_state, network_state), "bastion SSH access")
+@then("the bastion's interface carries only the bastion security group, whose SSH rule phase 01 checks")
+def _(bastion_state: BastionState, network_state: NetworkState) -> None:
+    assert_clean(check.bastion_group_only(bastion_state, network_state), "bastion security groups")
 
 
 @then("every resource of the bastion phase carries the run's tags")

@@ -256,3 +256,17 @@ def read_bastion(clients: ClientFactory, topo: Topology, ids: Mapping[str, str],
                         ami_architecture=str(images[0].get("Architecture", "")) if images else "unknown",
                         eni=eni, instance=instance, template=template, group=group, iam=iam, key_pair=key, eip=eip,
                         missing=tuple(missing))
+
+
+def image_names(clients: ClientFactory, s: BastionState) -> dict[str, tuple[str, str]]:
+    """Image id -> (name, architecture) for every image the bastion's instance and template versions use."""
+    wanted = sorted({v.image_id for v in (s.template.versions if s.template else ())}
+                    | ({s.instance.image_id} if s.instance else set()) - {""})
+    if not wanted:
+        return {}
+    try:
+        with aws_call("DescribeImages"):
+            found = clients.client("ec2").describe_images(ImageIds=wanted)["Images"]
+    except NotFoundError:
+        return {}
+    return {str(i["ImageId"]): (str(i.get("Name", "")), str(i.get("Architecture", ""))) for i in found}

@@ -14,7 +14,6 @@ from provisioning import credits
 from provisioning import tags as tagging
 from provisioning.aws.bastion_state import BastionState, InstanceState, TemplateVersion
 from provisioning.aws.state import NetworkState
-from provisioning.checks import network
 from provisioning.checks.secrets import scan
 from provisioning.schedule import hours_per_day
 from provisioning.topology import Topology
@@ -51,7 +50,7 @@ def placement(t: Topology, s: BastionState) -> list[str]:
     if i.instance_type != t.bastion.instance_type:
         out.append(f"bastion instance {i.id}: expected type {t.bastion.instance_type}, found {i.instance_type}")
     key = s.key_pair[1] if s.key_pair else None
-    if i.key_name != key:
+    if (i.key_name or None) != key:  # EC2 reports no key as "" (absent KeyName); no key pair found is None
         out.append(f"bastion instance {i.id}: expected key pair {key or '(the run key pair)'}, "
                    f"found {i.key_name or 'none'}")
     return out
@@ -131,22 +130,25 @@ def image(s: BastionState, architecture: str) -> list[str]:
     return out
 
 
-def cpu_credits(t: Topology, s: BastionState) -> list[str]:
-    """Every launchable template version records the profile's CPU credit mode (standard unless asked)."""
+def cpu_credits(t: Topology, s: BastionState, *, template_required: bool = True) -> list[str]:
+    """Every launchable template version records the profile's CPU credit mode (standard unless asked).
+
+    template_required=False (--existing, the profile marks the template optional): no template, nothing to check.
+    """
     if s.template is None:
-        return ["bastion launch template: expected it to exist, found none"]
+        return ["bastion launch template: expected it to exist, found none"] if template_required else []
     return [v for name, ver in _versions(s)
             for v in credits.violations(name, ver.instance_type, ver.cpu_credits, t.cpu_credits)]
 
 
-def imdsv2(s: BastionState) -> list[str]:
+def imdsv2(s: BastionState, *, template_required: bool = True) -> list[str]:
     """IMDSv2 (session tokens) is required on the instance and in every used template version."""
     i, out = _instance(s)
     if i is not None and (i.http_tokens != "required" or i.http_endpoint != "enabled"):
         out.append(f"bastion instance {i.id}: expected metadata HttpTokens=required on an enabled endpoint, "
                    f"found HttpTokens={i.http_tokens}, HttpEndpoint={i.http_endpoint}")
     if s.template is None:
-        return [*out, "bastion launch template: expected it to exist, found none"]
+        return [*out, "bastion launch template: expected it to exist, found none"] if template_required else out
     out += [f"{name}: expected HttpTokens=required, found {v.http_tokens}"
             for name, v in _versions(s) if v.http_tokens != "required"]
     return out
@@ -171,8 +173,11 @@ def root_volume(t: Topology, s: BastionState, volume_type: str) -> list[str]:
     return out
 
 
-def instance_profile(s: BastionState, allowed: Iterable[str], path: str) -> list[str]:
-    """The bastion has the run's profile; its role trusts EC2 only and allows no more than the planned actions."""
+def instance_profile(s: BastionState, allowed: Iterable[str], path: str, managed: Iterable[str] = ()) -> list[str]:
+    """The bastion has its profile; the role trusts EC2 only and allows no more than the planned actions.
+
+    managed: the managed policy ARNs the role may carry (none for the suite's own role).
+    """
     if s.iam is None:
         return ["bastion IAM role and instance profile: expected both, found at least one missing"]
     a, out = s.iam, []
@@ -188,8 +193,10 @@ def instance_profile(s: BastionState, allowed: Iterable[str], path: str) -> list
         out.append(f"role {a.role} / profile {a.profile}: expected path {path}, found {a.role_path} / {a.profile_path}")
     if a.trusted != ("ec2.amazonaws.com",):
         out.append(f"role {a.role}: expected to trust ec2.amazonaws.com only, found {list(a.trusted)}")
-    if a.attached:
-        out.append(f"role {a.role}: expected no managed policies (least privilege inline), found {list(a.attached)}")
+    extra_managed = [arn for arn in a.attached if arn not in set(managed)]
+    if extra_managed:
+        out.append(f"role {a.role}: expected no managed policies but {sorted(managed)} (least privilege inline), "
+                   f"found {extra_managed}")
     extra = sorted({x for acts in a.inline_actions.values() for x in acts} - set(allowed))
     if extra:
         out.append(f"role {a.role}: expected only the Systems Manager core actions, found also {extra}")
@@ -269,16 +276,15 @@ def no_secrets(s: BastionState, secrets: Iterable[str]) -> list[str]:
     return out
 
 
-def ssh_only_from_home(t: Topology, s: BastionState, net: NetworkState) -> list[str]:
-    """The bastion interface carries only the bastion group, and that group admits SSH only from home."""
+def bastion_group_only(s: BastionState, net: NetworkState) -> list[str]:
+    """The bastion interface carries the bastion group and no other (phase 01 checks that group's rules)."""
     group = net.by_key("sg-bastion")
     if s.eni is None:
         return ["bastion interface: expected it to exist, found none"]
-    out = []
     if group is None or s.eni.groups != (group.id,):
-        out.append(f"bastion interface {s.eni.id}: expected only the bastion security group "
-                   f"{group.id if group else '(missing)'}, found {list(s.eni.groups)}")
-    return out + network.ssh_only_from_home(t, net)
+        return [f"bastion interface {s.eni.id}: expected only the bastion security group "
+                f"{group.id if group else '(missing)'}, found {list(s.eni.groups)}"]
+    return []
 
 
 def boots_rendering(s: BastionState, rendering: BastionRendering) -> list[str]:

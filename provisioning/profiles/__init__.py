@@ -137,7 +137,7 @@ def _members(r: Reader, nodes_raw: dict[str, Any]) -> tuple[Node, ...]:
 
 def _existing(r: Reader, raw: Any) -> Existing:
     """Parse the existing: section (plan key -> name or id; optional keys)."""
-    ex = r.section(raw, "existing", {"names", "optional"})
+    ex = r.section(raw, "existing", {"names", "optional", "iam_path", "iam_policies", "images"})
     names = r.value(ex, "names", "existing", dict, {}) or {}
     if not isinstance(names, dict):
         r.bad("existing.names", names, "must map plan keys to names or ids")
@@ -146,7 +146,12 @@ def _existing(r: Reader, raw: Any) -> Existing:
         if not isinstance(value, str) or not value.strip():
             r.bad(f"existing.names.{key}", value, "must be a Name tag, group name or id")
     optional = r.value(ex, "optional", "existing", tuple[str, ...], ())
-    return Existing(names={str(k): str(v) for k, v in names.items()}, optional=optional)
+    iam_path = r.value(ex, "iam_path", "existing", str, None)
+    if iam_path is not None and not (iam_path.startswith("/") and iam_path.endswith("/")):
+        r.bad("existing.iam_path", iam_path, "an IAM path starts and ends with '/'")
+    return Existing(names={str(k): str(v) for k, v in names.items()}, optional=optional, iam_path=iam_path,
+                    iam_policies=r.value(ex, "iam_policies", "existing", tuple[str, ...], ()),
+                    images=r.value(ex, "images", "existing", tuple[str, ...], ()))
 
 
 def load(name_or_path: str = DEFAULT_PROFILE, **overrides: Any) -> Topology:
