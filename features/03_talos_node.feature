@@ -60,6 +60,19 @@ Feature: 03 Talos nodes: boot-to-talos installs Talos on every node, at its fixe
       | 2 |
       | 3 |
 
+  Scenario Outline: Node <n> takes its name, route, resolver and mirrors from its configuration
+    Given Talos node <n> of the profile
+    Then its hostname is its planned name
+    And its default route goes via the planned gateway and wins over the kernel command line's
+    And it resolves names through the VPC resolver
+    And it pulls images through the bastion's plain-HTTP caches
+
+    Examples:
+      | n |
+      | 1 |
+      | 2 |
+      | 3 |
+
   Scenario Outline: Node <n> has the memory and the disk it needs
     Given Talos node <n> of the profile
     Then its memory is at least Talos' minimum for its role and what its instance type promises

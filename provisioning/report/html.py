@@ -26,8 +26,11 @@ NOT_PROVEN = (
                                         "with itself."),
     ("Security-group enforcement", "moto stores the rules; no packet ever crosses them. 'Fail-closed' is "
                                    "checked on the rules as read back, not on traffic."),
-    ("Real Talos and CozyStack behaviour", "talosctl and Kubernetes answers are recorded shapes: memory pressure, "
-                                           "image pulls, /dev/kvm and HelmRelease reconciliation are not real."),
+    ("Real Talos and CozyStack behaviour", "talosctl answers come from a model reconstructed from siderolabs/talos "
+                                           "v1.12.7 (config validation, networking, time, mirrors derived from the "
+                                           "applied config); Kubernetes answers come from a stand-in. Memory "
+                                           "pressure, image pulls, /dev/kvm and HelmRelease reconciliation are not "
+                                           "real."),
     ("What moto ignores or does not check", "launch-template metadata options and network interfaces, IP "
                                             "validation on ENIs, quotas, live prices and AMI availability."),
 )

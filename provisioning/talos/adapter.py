@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from provisioning.data import load_data
 from provisioning.errors import SetupError
 from provisioning.talos.health import HealthResult, parse_health
+from provisioning.talos.netstate import HostnameStatus, RegistryConfig, ResolverStatus, Route
 from provisioning.talos.resources import (
     Address,
     AddressSpec,
@@ -190,6 +191,22 @@ class Talosctl:
 
     def time_status(self, nodes: Sequence[str]) -> tuple[TimeStatus, ...]:
         return self._typed(TimeStatus.parse, "timestatus", nodes)
+
+    def routes(self, nodes: Sequence[str]) -> tuple[Route, ...]:
+        return self._typed(Route.parse, "routes", nodes)
+
+    def hostname(self, nodes: Sequence[str]) -> tuple[HostnameStatus, ...]:
+        return self._typed(HostnameStatus.parse, "hostnamestatus", nodes)
+
+    def resolvers(self, nodes: Sequence[str]) -> tuple[ResolverStatus, ...]:
+        return self._typed(ResolverStatus.parse, "resolvers", nodes)
+
+    def registries(self, nodes: Sequence[str]) -> tuple[RegistryConfig, ...]:
+        return self._typed(RegistryConfig.parse, "registryconfigs", nodes)
+
+    def service_logs(self, node: str, service: str, *, tail: int = 200) -> str:
+        """`talosctl logs <service> --tail N` on one node: the service's recent log lines."""
+        return self.run([node], ["logs", service, "--tail", str(tail)]).stdout
 
     def health(self, control_plane_nodes: Sequence[str], worker_nodes: Sequence[str], wait_timeout_s: float,
                *, k8s_endpoint: str | None = None) -> HealthResult:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +30,6 @@ from provisioning.topology import Node, Topology
 from provisioning.waiting import wait_for
 
 log = logging.getLogger(__name__)
-OnApplied = Callable[[Node], None]
 
 
 def private_dir(path: Path) -> Path:
@@ -153,12 +152,11 @@ def _answers(talosctl: Talosctl, node: Node) -> bool:
 
 
 def configure(talosctl: Talosctl, topo: Topology, files: ClusterFiles, *, maintenance: Mapping[str, str],
-              wait_s: float = 600.0, interval_s: float = 10.0, on_applied: OnApplied | None = None) -> Path:
+              wait_s: float = 600.0, interval_s: float = 10.0) -> Path:
     """Apply each node's config in maintenance mode, bootstrap the first control plane, fetch the kubeconfig.
 
-    maintenance: node IP -> what `-n` takes to reach that node's maintenance API. on_applied
-    runs after each apply (the offline fixture uses it to move the stand-in node out of
-    maintenance). Returns the kubeconfig path. A node that already answers on the
+    maintenance: node IP -> what `-n` takes to reach that node's maintenance API. Returns the
+    kubeconfig path. A node that already answers on the
     authenticated API is not re-applied (a re-run after an interruption).
     """
     for node in topo.nodes:
@@ -170,8 +168,6 @@ def configure(talosctl: Talosctl, topo: Topology, files: ClusterFiles, *, mainte
                  timeout_s=wait_s, interval_s=interval_s)
         talosctl.apply_config(target, files.config(node), insecure=True)
         log.info("applied the machine config of %s", node.name)
-        if on_applied is not None:
-            on_applied(node)
     for node in topo.nodes:
         wait_for(f"authenticated Talos API of {node.name}", functools.partial(_answers, talosctl, node),
                  timeout_s=wait_s, interval_s=interval_s)

@@ -24,7 +24,7 @@ _TYPES: dict[str, tuple[type, ...]] = {"object": (dict,), "array": (list,), "str
 
 
 class SchemaDataError(ValueError):
-    """The schema data file is malformed or its content does not match its recorded checksum."""
+    """The schema data file is malformed or its content does not match the checksum in its provenance."""
 
 
 def canonical_sha256(schema: object) -> str:
@@ -44,7 +44,7 @@ def load(path: Path = SCHEMA_FILE) -> dict[str, Any]:
         raise SchemaDataError(f"{path.name}: provenance commit {prov['commit']!r} is not 40 hex digits")
     actual = canonical_sha256(data.get("schema"))
     if actual != prov["content_sha256"]:
-        raise SchemaDataError(f"{path.name}: schema content sha256 {actual} differs from the recorded "
+        raise SchemaDataError(f"{path.name}: schema content sha256 {actual} differs from the provenance's "
                               f"{prov['content_sha256']} (content drifted from {prov['repository']} {prov['tag']})")
     return data
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from fixtures.talosctl_standin import STATE_ENV, standin_dir, write_state
+from fixtures.talosctl_standin import STATE_ENV, standin_dir, standin_env, write_state
 from provisioning import profiles
 from provisioning.errors import WaitTimeout
 from provisioning.talos import cluster
@@ -97,50 +97,48 @@ def test_generate_reports_a_failing_gen(tmp_path: Path, topo: Topology) -> None:
         cluster.generate(talos, topo, files, for_cozystack=False, macs=MACS)
 
 
-def standin_cluster(tmp_path: Path, topo: Topology) -> tuple[Talosctl, cluster.ClusterFiles, list[dict[str, Any]]]:
+def standin_cluster(tmp_path: Path, topo: Topology,
+                    nodes: list[Node] | None = None) -> tuple[Talosctl, cluster.ClusterFiles]:
+    """The whole offline sequence's start: instances in the stand-in, configs generated through it."""
     files = cluster.ClusterFiles(tmp_path / "talos")
     cluster.private_dir(files.workdir)
-    nodes = [{"ip": n.private_ip, "role": "controlplane" if n.role == "gateway" else "worker",
-              "stage": "maintenance", "ready": False} for n in topo.nodes]
     state = tmp_path / "state.json"
-    write_state(state, nodes)
-    cluster.write_private(files.talosconfig, "context: t\ncontexts:\n  t: {}\n")
-    cluster.write_patches(topo, files, for_cozystack=False, macs=MACS)
-    for n in topo.nodes:
-        cluster.write_private(files.config(n), files.patch(n).read_text())
-    env = {**os.environ, "PATH": f"{standin_dir()}{os.pathsep}{os.environ['PATH']}", STATE_ENV: str(state)}
-    return Talosctl(files.talosconfig, ("10.10.0.101:50000",), env=env, timeout_s=30), files, nodes
+    write_state(state, [{"ip": n.private_ip, "mac": MACS[n.name]} for n in (nodes or topo.nodes)])
+    env = {**os.environ, "PATH": f"{standin_dir()}{os.pathsep}{os.environ['PATH']}", STATE_ENV: str(state),
+           **standin_env()}
+    talos = Talosctl(files.talosconfig, ("10.10.0.101:50000",), env=env, timeout_s=30)
+    cluster.generate(talos, topo, files, for_cozystack=True, macs=MACS, extra_cert_sans=("127.0.0.1",))
+    return talos, files
 
 
 def test_configure_applies_in_maintenance_bootstraps_once_and_fetches_the_kubeconfig(
         tmp_path: Path, topo: Topology) -> None:
-    talos, files, nodes = standin_cluster(tmp_path, topo)
-    applied: list[str] = []
-
-    def rebooted(node: Node) -> None:
-        applied.append(node.name)
-        for n in nodes:
-            if n["ip"] == node.private_ip:
-                n.update(stage="running", ready=True)
-        write_state(tmp_path / "state.json", nodes)
-
-    kubeconfig = cluster.configure(talos, topo, files, maintenance={}, wait_s=10, interval_s=0.05,
-                                   on_applied=rebooted)
-    assert applied == [n.name for n in topo.nodes]
+    talos, files = standin_cluster(tmp_path, topo)
+    kubeconfig = cluster.configure(talos, topo, files, maintenance={}, wait_s=10, interval_s=0.05)
     assert kubeconfig == files.kubeconfig and mode(kubeconfig) == 0o600
     assert "https://10.10.0.101:6443" in kubeconfig.read_text()
     calls = (tmp_path / "state.json.calls.jsonl").read_text()
-    assert calls.count('"bootstrap"') == 1 and calls.count("--insecure") >= 3
+    assert calls.count('"bootstrap"') == 1 and calls.count('"apply-config"') == 3
+    assert [m.stage for m in talos.machine_status([n.private_ip for n in topo.nodes])] == ["running"] * 3
     # A second run (after an interruption) applies nothing and accepts the earlier bootstrap.
-    applied.clear()
-    cluster.configure(talos, topo, files, maintenance={}, wait_s=10, interval_s=0.05, on_applied=rebooted)
-    assert applied == []
+    cluster.configure(talos, topo, files, maintenance={}, wait_s=10, interval_s=0.05)
+    assert (tmp_path / "state.json.calls.jsonl").read_text().count('"apply-config"') == 3
 
 
-def test_configure_names_the_node_that_never_leaves_maintenance(tmp_path: Path, topo: Topology) -> None:
-    talos, files, _ = standin_cluster(tmp_path, topo)
-    with pytest.raises(WaitTimeout, match="authenticated Talos API of talos-gateway"):
+def test_configure_names_the_node_whose_maintenance_api_never_answers(tmp_path: Path, topo: Topology) -> None:
+    talos, files = standin_cluster(tmp_path, topo, nodes=list(topo.nodes[:2]))
+    with pytest.raises(WaitTimeout, match="Talos maintenance API of talos-compute-3"):
         cluster.configure(talos, topo, files, maintenance={}, wait_s=0.3, interval_s=0.05)
+
+
+def test_configure_stops_at_a_config_talos_refuses(tmp_path: Path, topo: Topology) -> None:
+    talos, files = standin_cluster(tmp_path, topo)
+    node = topo.nodes[1]
+    docs = list(yaml.safe_load_all(files.config(node).read_text()))
+    docs[0]["machine"]["network"] = {"hostname": node.name}  # the pre-1.12 patch
+    cluster.write_private(files.config(node), yaml.safe_dump_all(docs))
+    with pytest.raises(TalosctlError, match="static hostname is already set in v1alpha1 config"):
+        cluster.configure(talos, topo, files, maintenance={}, wait_s=10, interval_s=0.05)
 
 
 def test_tailscale_key_comes_from_env_or_file_and_is_redacted(tmp_path: Path) -> None:

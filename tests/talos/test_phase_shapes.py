@@ -21,6 +21,7 @@ from provisioning.talos import checks
 from provisioning.talos.adapter import Talosctl
 from provisioning.talos.health import parse_health
 from provisioning.talos.roles import required_extensions
+from tests.talos.conftest import Docs
 
 Make = Callable[..., Talosctl]
 TOPO = profiles.load("approved")
@@ -29,15 +30,13 @@ SHA = "d" * 64
 
 
 def configured(node: Any, instance_type: str | None = None, image_of: Any = None) -> dict[str, Any]:
-    """A node as talos_lab leaves it offline: installed from its user-data, configured, running."""
+    """A node as talos_lab builds it offline from its instance (the standin fixture then applies its config)."""
     ud = phase.user_data(TOPO, image_of or node, SHA)
     root = VolumeState("vol-0123", "/dev/xvda", node.root_volume_gb, "gp3", True, {})
     eni = InterfaceState("eni-1", 0, (node.private_ip,), None, (), ("sg-1",), "02:00:00:00:00:01")
     inst = InstanceState("i-1", "running", instance_type or node.instance_type, "ami-1", "arm64", node.private_ip,
                          None, (eni,), "required", "enabled", "/dev/xvda", (root,), {}, ud)
-    state = talos_node_state(node, inst, 24)
-    state.update(stage="running", ready=True, unmet=[], address_origin="configuration")
-    return state
+    return talos_node_state(node, inst, TOPO.subnet(TOPO.node_subnet).network)
 
 
 def memory(talos: Talosctl, node: Any) -> list[str]:
@@ -63,8 +62,12 @@ def test_a_t4g_small_sized_node_fails_memory_naming_node_measured_and_required(s
     assert "talos-gateway" in msg and "1919 MiB measured" in msg and "4096 MiB required" in msg
 
 
-def test_a_dhcp_origin_address_fails_the_static_address_check(standin: Make) -> None:
-    talos = standin([{**configured(COMPUTE), "address_origin": "dhcp"}])
+def test_a_dhcp_only_patch_fails_the_static_address_check(standin: Make) -> None:
+    def dhcp_only(docs: Docs) -> Docs:
+        return [*[d for d in docs if d.get("kind") != "LinkConfig"],
+                {"apiVersion": "v1alpha1", "kind": "DHCPv4Config", "name": "net0"}]
+
+    talos = standin([configured(COMPUTE)], bend=dhcp_only)
     ip = [COMPUTE.private_ip]
     found = checks.static_address(talos.addresses(ip), talos.address_specs(ip), talos.operator_specs(ip),
                                   planned_ip=COMPUTE.private_ip, prefixlen=24, node=COMPUTE.private_ip,

@@ -1,4 +1,4 @@
-"""Typed parsing of talosctl objects, fed with the recorded shapes."""
+"""Typed parsing of talosctl objects, fed with the reconstructed shapes."""
 
 from __future__ import annotations
 

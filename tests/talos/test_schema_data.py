@@ -43,7 +43,7 @@ def test_drifted_content_is_refused(tmp_path: Path) -> None:
     def loosen(data: dict) -> None:  # type: ignore[type-arg]
         data["schema"]["$defs"]["network.HostnameConfigV1Alpha1"]["properties"]["auto"]["enum"].append("addr")
 
-    with pytest.raises(schema.SchemaDataError, match="differs from the recorded"):
+    with pytest.raises(schema.SchemaDataError, match="differs from the provenance"):
         schema.load(_copy(tmp_path, loosen))
 
 
