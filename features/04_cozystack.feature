@@ -16,9 +16,9 @@ Feature: 04 CozyStack: will CozyStack run on these nodes, and if not, what does 
     Then every Talos node is registered in Kubernetes and Ready
     And every node runs on arm64
 
-  Scenario: The nodes can give CozyStack the CPU and memory it needs
+  Scenario: The nodes have the CPU and memory CozyStack documents as its minimum
     Given CozyStack is installed on the Talos nodes
-    Then every node can allocate CozyStack's minimum of CPU and memory
+    Then every node has CozyStack's documented minimum of CPU and memory
 
   Scenario: Every system HelmRelease of CozyStack is Ready
     Given CozyStack is installed on the Talos nodes

@@ -30,16 +30,22 @@ def unmet(instance_type: str, data_volume_gb: int = 0) -> set[str]:
 
 def test_three_t4g_small_miss_cpu_ram_data_disk_and_kvm_but_meet_talos() -> None:
     verdict = assess(sized("t4g.small"), price_per_hour=PRICES.get)
-    assert {r.name for r in verdict.unmet} == {"cores_per_node", "ram_per_node", "data_disk", "kvm"}
+    assert {r.name for r in verdict.unmet} == {"cores_per_node", "ram_per_node", "data_disk", "kvm",
+                                               "platform_requests"}
     assert verdict.requirement("talos_controlplane").met
-    assert verdict.predicts("helmreleases_ready") == "insufficient RAM (24 GiB needed, 2 GiB available)"
+    assert verdict.predicts("helmreleases_ready") == ("CozyStack v1.3.3's pods do not fit the nodes: memory "
+                                                      "(5.0 GiB requested, 4.5 GiB allocatable)")
+    assert verdict.predicts("node_capacity") == "insufficient RAM (24 GiB needed, 2 GiB available)"
 
 
 def test_approved_three_t4g_medium_is_the_designs_expected_failure() -> None:
     verdict = assess(profiles.load("approved"), price_per_hour=PRICES.get)
     assert not verdict.met
     assert {r.name for r in verdict.unmet} == {"cores_per_node", "ram_per_node", "data_disk", "kvm"}
-    assert verdict.predicts("helmreleases_ready") == "insufficient RAM (24 GiB needed, 4 GiB available)"
+    # below the documented minimum, but v1.3.3's charts request ~5 GiB: the releases are not predicted to fail
+    assert verdict.predicts("helmreleases_ready") is None
+    assert verdict.requirement("platform_requests").measured == "5.0 GiB and 3.215 cores requested"
+    assert verdict.requirement("platform_requests").required == "at most 10.5 GiB and 5.85 cores allocatable"
     assert verdict.predicts("node_capacity") == "insufficient RAM (24 GiB needed, 4 GiB available)"
     assert verdict.predicts("kvm") == KVM_LINE
     assert verdict.requirement("cores_per_node").problem == "insufficient CPU (8 cores needed, 2 available)"
@@ -139,6 +145,13 @@ def test_requirement_line_names_measured_required_and_source() -> None:
 
 
 def test_the_hello_spinapp_is_predicted_to_fail_with_the_platform_and_not_on_big_nodes() -> None:
-    assert assess(profiles.load("approved")).predicts("spinapps_ready") == \
-        "insufficient RAM (24 GiB needed, 4 GiB available)"
+    assert assess(sized("t4g.small")).predicts("spinapps_ready") == \
+        "CozyStack v1.3.3's pods do not fit the nodes: memory (5.0 GiB requested, 4.5 GiB allocatable)"
+    assert assess(profiles.load("approved")).predicts("spinapps_ready") is None
     assert assess(sized("t4g.2xlarge", 256)).predicts("spinapps_ready") is None
+
+
+def test_the_requests_rule_names_a_pod_that_fits_no_node() -> None:
+    rule = assess(sized("t4g.nano")).requirement("platform_requests")
+    assert not rule.met and "fits no node" in rule.problem and rule.source.startswith(
+        "reconstructed from cozystack/cozystack v1.3.3")

@@ -61,7 +61,7 @@ def api_client(url: str, *, live: bool, ca_file: str | None = None, cert_file: s
 
 @dataclass(frozen=True)
 class KubeNode:
-    """A Node: readiness, architecture, allocatable resources, KVM devices, Talos extension labels."""
+    """A Node: readiness, architecture, allocatable (and capacity) resources, KVM devices, Talos extension labels."""
 
     name: str
     ready: bool
@@ -71,6 +71,8 @@ class KubeNode:
     memory_bytes: int
     kvm_allocatable: int | None
     extensions: Mapping[str, str] = field(default_factory=dict)
+    capacity_millicores: int | None = None
+    capacity_memory_bytes: int | None = None
 
     @property
     def memory_gib(self) -> float:
@@ -225,6 +227,7 @@ class KubeReader:
         for n in items:
             labels = n.metadata.labels or {}
             alloc = n.status.allocatable or {}
+            cap = n.status.capacity or {}
             ips = [a.address for a in n.status.addresses or () if a.type == "InternalIP"]
             out.append(KubeNode(
                 name=n.metadata.name, ready=_condition(n.status.conditions, "Ready").get("status") == "True",
@@ -232,7 +235,9 @@ class KubeReader:
                 internal_ip=ips[0] if ips else None, cpu_millicores=int(_quantity(alloc.get("cpu")) * 1000),
                 memory_bytes=int(_quantity(alloc.get("memory"))),
                 kvm_allocatable=int(_quantity(alloc[kvm])) if kvm in alloc else None,
-                extensions={k[len(EXTENSION_PREFIX):]: v for k, v in labels.items() if k.startswith(EXTENSION_PREFIX)}))
+                extensions={k[len(EXTENSION_PREFIX):]: v for k, v in labels.items() if k.startswith(EXTENSION_PREFIX)},
+                capacity_millicores=int(_quantity(cap["cpu"]) * 1000) if "cpu" in cap else None,
+                capacity_memory_bytes=int(_quantity(cap["memory"])) if "memory" in cap else None))
         return tuple(sorted(out, key=lambda x: x.name))
 
     def helmreleases(self, label_selector: str | None = None) -> tuple[HelmRelease, ...]:

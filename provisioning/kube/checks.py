@@ -42,15 +42,22 @@ def check_node_architecture(nodes: Sequence[KubeNode], architecture: str) -> lis
 
 
 def check_node_capacity(nodes: Sequence[KubeNode], *, min_cores: int, min_memory_gib: float) -> list[Violation]:
-    """Every node's allocatable cpu and memory reach the minimum (what the scheduler can hand out)."""
+    """Every node has CozyStack's documented per-host minimum of cores and memory (its capacity).
+
+    The minimum is hardware ("8 cores, 24 GB RAM" per host), so it is compared with what the node
+    reports as capacity; allocatable is always lower (Talos reserves some), and an 8-core node could
+    never pass on allocatable. A node that reports no capacity is judged on allocatable.
+    """
     out = []
     for n in nodes:
-        if n.cpu_millicores < min_cores * 1000:
-            out.append(Violation(f"Node {n.name}", f">= {min_cores} allocatable cores",
-                                 f"{n.cpu_millicores / 1000:g} cores"))
-        if n.memory_gib < min_memory_gib:
-            out.append(Violation(f"Node {n.name}", f">= {min_memory_gib:g} GiB allocatable memory",
-                                 f"{n.memory_gib:.1f} GiB"))
+        cores = (n.capacity_millicores if n.capacity_millicores is not None else n.cpu_millicores) / 1000
+        gib = (n.capacity_memory_bytes if n.capacity_memory_bytes is not None else n.memory_bytes) / 2**30
+        if cores < min_cores:
+            out.append(Violation(f"Node {n.name}", f">= {min_cores} cores", f"{cores:g} cores "
+                                 f"({n.cpu_millicores / 1000:g} allocatable)"))
+        if gib < min_memory_gib:
+            out.append(Violation(f"Node {n.name}", f">= {min_memory_gib:g} GiB memory", f"{gib:.1f} GiB "
+                                 f"({n.memory_gib:.1f} GiB allocatable)"))
     return out
 
 

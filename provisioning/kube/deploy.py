@@ -4,7 +4,7 @@ CozyStack v1 installs with its installer chart (helm) and a Package object; Spin
 CRD manifest, the spin-operator chart and three objects. Charts run with helm against a
 kubeconfig (on a tunnel through the bastion); objects go through the kubernetes client. Only
 a failed CozyStack chart stops the install: anything later (timeouts, a failed SpinKube chart)
-is recorded in the report, so the checks can say what is missing and why.
+is kept in the report, so the checks can say what is missing and why.
 """
 
 from __future__ import annotations

@@ -28,9 +28,10 @@ NOT_PROVEN = (
                                    "checked on the rules as read back, not on traffic."),
     ("Real Talos and CozyStack behaviour", "talosctl answers come from a model reconstructed from siderolabs/talos "
                                            "v1.12.7 (config validation, networking, time, mirrors derived from the "
-                                           "applied config); Kubernetes answers come from a stand-in. Memory "
-                                           "pressure, image pulls, /dev/kvm and HelmRelease reconciliation are not "
-                                           "real."),
+                                           "applied config); Kubernetes answers come from a stand-in that computes "
+                                           "CozyStack v1.3.3 from its charts' requests and dependsOn (reconstructed, "
+                                           "never recorded). Real memory use, image pulls, /dev/kvm and HelmRelease "
+                                           "reconciliation are not exercised."),
     ("What moto ignores or does not check", "launch-template metadata options and network interfaces, IP "
                                             "validation on ENIs, quotas, live prices and AMI availability."),
 )

@@ -1,4 +1,4 @@
-"""The adapter against the loopback stand-in: every check passes on `healthy`, fails on `undersized`."""
+"""The adapter against the loopback stand-in: every check passes on `healthy`, fails on `undersized` and `micro`."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def test_nodes_match_the_provisioned_instances(undersized_reader: KubeReader, ap
     assert {name: n.internal_ip for name, n in nodes.items()} == {n.name: n.private_ip for n in approved.nodes}
     gw = nodes["talos-gateway"]
     assert gw.architecture == "arm64" and gw.ready and gw.kvm_allocatable == 0
-    assert 3 < gw.memory_gib < 4 and gw.cpu_millicores == 1950
+    assert gw.memory_bytes == (2048 - 512 - 100) * 2**20 and gw.cpu_millicores == 1950
+    assert gw.capacity_memory_bytes == 2048 * 2**20 and gw.capacity_millicores == 2000
     assert set(gw.extensions) == {"spin", "tailscale"} and set(nodes["talos-compute-2"].extensions) == {"spin"}
 
 
@@ -43,7 +44,7 @@ def test_every_check_passes_on_healthy(healthy_reader: KubeReader) -> None:
                   + check_runtimeclass(s.runtimeclasses, "wasmtime-spin-v2", "spin")
                   + check_spinapps_ready(s.spinapps, ["default/hello-spin"]))
     assert violations == []
-    assert len(s.helmreleases) == 29 and s.pending_pods == ()
+    assert len(s.helmreleases) == 83 and s.pending_pods == ()
 
 
 def test_undersized_fails_with_the_named_blockers(undersized_reader: KubeReader) -> None:
@@ -52,23 +53,38 @@ def test_undersized_fails_with_the_named_blockers(undersized_reader: KubeReader)
     capacity = check_node_capacity(s.nodes, min_cores=8, min_memory_gib=24)
     assert len(capacity) == 6
     hr = [str(v) for v in check_helmreleases_ready(s.helmreleases, s.pending_pods, min_count=11)]
-    assert any(v.startswith("HelmRelease cozy-cert-manager/cert-manager: expected Ready=True, got Ready=False "
-                            "(InstallFailed") for v in hr)
-    capi = next(v for v in hr if v.startswith("HelmRelease cozy-cluster-api/capi-providers-core"))
-    assert ("first blocked dependency cozy-cluster-api/capi-operator; "
-            "root blocker cozy-cert-manager/cert-manager") in capi
-    assert "Pod cozy-system/cozystack-controller-6b5f9d8c7-p4k7w: expected scheduled, got Pending: Insufficient " \
-           "cpu; Insufficient memory" in hr
+    assert ("HelmRelease cozy-dashboard/dashboard: expected Ready=True, got Ready=False (InstallFailed: Helm install "
+            "failed for release cozy-dashboard/dashboard with chart cozy-dashboard@0.0.0: context deadline exceeded)"
+            ) in hr
+    plunger = next(v for v in hr if v.startswith("HelmRelease cozy-fluxcd/flux-plunger"))
+    assert "first blocked dependency cozy-dashboard/dashboard; root blocker cozy-dashboard/dashboard" in plunger
+    assert any(v.startswith("Pod cozy-dashboard/incloud-web-web-") and v.endswith("Pending: Insufficient memory")
+               for v in hr)
     assert [v.actual for v in check_kvm(s.nodes)] == ["0", "0", "0"]
     assert check_kubevirt_deployed(s.kubevirts) == []  # KubeVirt deploys without KVM; VMs cannot run
-    assert check_runtimeclass(s.runtimeclasses, "wasmtime-spin-v2", "spin") != []
-    assert check_spinapps_ready(s.spinapps, ["default/hello-spin"]) != []
+    assert check_runtimeclass(s.runtimeclasses, "wasmtime-spin-v2", "spin") == []
+    assert check_spinapps_ready(s.spinapps, ["default/hello-spin"]) != []  # spin-operator's pod does not fit
+
+
+def test_a_failed_network_release_blocks_the_platform_down_the_real_graph(nano_reader: KubeReader) -> None:
+    s = nano_reader.snapshot()
+    hr = {h.key: h for h in s.helmreleases}
+    assert not hr["cozy-cilium/cilium"].ready and hr["cozy-cilium/cilium"].reason == "InstallFailed"
+    ready = sorted(h.key for h in s.helmreleases if h.ready)
+    assert ready == ["cozy-system/cozystack-platform", "cozy-victoria-metrics-operator/prometheus-operator-crds"]
+    capi = next(str(v) for v in check_helmreleases_ready(s.helmreleases, s.pending_pods)
+                if v.resource == "HelmRelease cozy-cluster-api/capi-providers-core")
+    assert ("got Ready=False (DependencyNotReady: dependency 'cozy-cilium/cilium' is not ready); first blocked "
+            "dependency cozy-cilium/cilium; root blocker cozy-cilium/cilium (InstallFailed: ") in capi
+    assert [n.ready for n in s.nodes] == [False] * 3  # no CNI: Talos installs none
+    assert s.kubevirts == ()  # the KubeVirt CR comes with its release, which never installed
 
 
 def test_pending_pods_carry_the_scheduler_messages_for_the_real_node_count(undersized_reader: KubeReader) -> None:
     pods = undersized_reader.pending_pods()
-    assert len(pods) == 4
-    assert all(p.messages and p.messages[0].startswith("0/3 nodes are available: 3 Insufficient") for p in pods)
+    assert len(pods) == 3
+    assert all(p.messages == ("0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: "
+                              "3 No preemption victims found for incoming pod.",) for p in pods)
 
 
 def test_a_crd_that_is_not_served_reads_as_empty(undersized_reader: KubeReader) -> None:

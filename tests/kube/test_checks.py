@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from provisioning.kube.adapter import HelmRelease, KubeNode, KubeVirtStatus, PendingPod, RuntimeClassInfo, SpinAppStatus
 from provisioning.kube.checks import (
     blocked_by,
@@ -46,7 +48,13 @@ def test_architecture_and_capacity() -> None:
         "Node n1: expected architecture arm64, got amd64"
     assert check_node_capacity([node()], min_cores=8, min_memory_gib=24) == []
     small = check_node_capacity([node(cpu_m=1950, mem_gib=3.5)], min_cores=8, min_memory_gib=24)
-    assert [v.actual for v in small] == ["1.95 cores", "3.5 GiB"]
+    assert [v.actual for v in small] == ["1.95 cores (1.95 allocatable)", "3.5 GiB (3.5 GiB allocatable)"]
+    # the documented minimum is per host: an 8-core, 32 GiB node passes though Talos keeps 50m and 612 MiB back
+    t4g_2xlarge = replace(node(cpu_m=7950, mem_gib=31.4), capacity_millicores=8000, capacity_memory_bytes=32 * 2**30)
+    assert check_node_capacity([t4g_2xlarge], min_cores=8, min_memory_gib=24) == []
+    assert [str(v) for v in check_node_capacity([replace(t4g_2xlarge, capacity_millicores=4000)], min_cores=8,
+                                                min_memory_gib=24)] == [
+        "Node n1: expected >= 8 cores, got 4 cores (7.95 allocatable)"]
 
 
 def test_talos_extensions_names_the_missing_ones() -> None:

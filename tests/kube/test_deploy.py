@@ -82,22 +82,22 @@ def installer(kube: StandIn, topo: Topology, tmp_path: Path, helm: Helm) -> Call
                                 which=lambda name: f"/usr/bin/{name}")
 
 
-def test_healthy_install_applies_everything_in_order(healthy: StandIn, big: Topology, tmp_path: Path) -> None:
+def test_healthy_install_applies_everything_in_order(fresh_healthy: StandIn, big: Topology, tmp_path: Path) -> None:
     helm = Helm(0)
-    report = installer(healthy, big, tmp_path, helm)()
+    report = installer(fresh_healthy, big, tmp_path, helm)()
     assert report.problems == ()
     assert [c[3] for c in helm.calls] == ["cozystack", "spin-operator"]
     assert [a.kind for a in report.applied] == ["Package", "CustomResourceDefinition", "RuntimeClass",
                                                  "SpinAppExecutor", "SpinApp"]
 
 
-def test_undersized_install_records_what_timed_out(undersized: StandIn, approved: Topology, tmp_path: Path) -> None:
-    report = installer(undersized, approved, tmp_path, Helm(0))()
+def test_undersized_install_records_what_timed_out(fresh_undersized: StandIn, small: Topology, tmp_path: Path) -> None:
+    report = installer(fresh_undersized, small, tmp_path, Helm(0))()
     assert report.problems[0].startswith("CozyStack: ") and "system HelmReleases Ready" in report.problems[0]
     assert report.problems[1].startswith("SpinKube: ") and "default/hello-spin" in report.problems[1]
 
 
-def test_a_failed_cozystack_chart_stops_the_install(healthy: StandIn, big: Topology, tmp_path: Path) -> None:
+def test_a_failed_cozystack_chart_stops_the_install(fresh_healthy: StandIn, big: Topology, tmp_path: Path) -> None:
     with pytest.raises(HelmError, match="helm install of cozystack"):
-        installer(healthy, big, tmp_path, Helm(1, "Error: boom"))()
-    assert healthy.created() == []
+        installer(fresh_healthy, big, tmp_path, Helm(1, "Error: boom"))()
+    assert fresh_healthy.created() == []

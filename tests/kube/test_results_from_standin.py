@@ -1,4 +1,4 @@
-"""End to end offline: install into the stand-in, read it back, and write the TEST RESULTS for both recordings."""
+"""End to end offline: install into the stand-in, read it back, and write the TEST RESULTS (small and big nodes)."""
 
 from __future__ import annotations
 
@@ -22,21 +22,20 @@ def summary(kube: StandIn, topo: Topology) -> str:
     return render_results(outcomes, verdict)
 
 
-def test_undersized_results(undersized: StandIn, approved: Topology, tmp_path: Path) -> None:
-    text = summary(undersized, approved)
-    assert ("\u274c CozyStack install: Failed - insufficient RAM (24 GiB needed, 4 GiB available); 15 of 29 system "
-            "HelmReleases Ready; 4 pods Pending (Insufficient memory x4, Insufficient cpu x1); root blockers: "
-            "cozy-cert-manager/cert-manager, cozy-system/cozystack-controller") in text
+def test_undersized_results(undersized: StandIn, small: Topology, tmp_path: Path) -> None:
+    text = summary(undersized, small)
+    assert ("\u274c CozyStack install: Failed - CozyStack v1.3.3's pods do not fit the nodes: memory (5.0 GiB "
+            "requested, 4.5 GiB allocatable); 79 of 83 system HelmReleases Ready; 3 pods Pending (Insufficient memory "
+            "x3); root blockers: cozy-dashboard/dashboard, cozy-foundationdb-operator/foundationdb-operator") in text
     assert "\u274c Virtualization: Failed - KubeVirt Deployed; no /dev/kvm on t4g" in text
-    assert ("\u274c SpinKube: Failed - insufficient RAM (24 GiB needed, 4 GiB available) (spin-operator needs "
-            "CozyStack's cert-manager); SpinApp default/hello-spin") in text
+    assert "SpinApp default/hello-spin: expected 1/1 ready, Available=True, got 0/1 ready, Available=False" in text
     assert "RECOMMENDED: scale to 3 nodes with 32 GiB RAM each (t4g.2xlarge, $0.2944/hour)" in text
     assert write_results(text, tmp_path).read_text(encoding="utf-8") == text
 
 
 def test_healthy_results(healthy: StandIn, big: Topology) -> None:
     text = summary(healthy, big)
-    assert "\u2705 CozyStack install: 29 of 29 system HelmReleases Ready" in text
+    assert "\u2705 CozyStack install: 83 of 83 system HelmReleases Ready" in text
     assert "\u2705 Virtualization: KubeVirt Deployed; 3 of 3 nodes offer /dev/kvm" in text
     assert "\u2705 SpinKube: WASM SpinApps ready on arm64 (default/hello-spin 1/1)" in text
     assert "\u274c" not in text

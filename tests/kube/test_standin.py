@@ -1,4 +1,4 @@
-"""The stand-in itself: loopback only, discovery, selectors, consistency with the node list, recording."""
+"""The stand-in itself: loopback only, discovery, selectors, labels as v1.3.3 sets them, outcome from the model."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from typing import Any
 
 import pytest
 
-from fixtures.kube_standin import StandIn, available, nodes_from_topology, start_standin
+from fixtures.kube_standin import StandIn, evidence_label, nodes_from_topology, start_standin
 from provisioning.kube.adapter import KubeReader, api_client
 from provisioning.kube.checks import Violation, check_helmreleases_ready
+from provisioning.kube.install import apply, render_install
 from provisioning.topology import Topology
+
+HRS = "/apis/helm.toolkit.fluxcd.io/v2/helmreleases"
 
 
 def get(kube: StandIn, path: str) -> Any:
@@ -24,8 +27,7 @@ def test_binds_loopback_on_a_free_port(undersized: StandIn) -> None:
     assert undersized.url.startswith("http://127.0.0.1:") and not undersized.url.endswith(":0")
 
 
-def test_recordings_and_discovery(undersized: StandIn) -> None:
-    assert available() == ["healthy", "undersized"]
+def test_discovery(undersized: StandIn) -> None:
     assert get(undersized, "/api")["versions"] == ["v1"]
     groups = {g["name"] for g in get(undersized, "/apis")["groups"]}
     assert {"helm.toolkit.fluxcd.io", "kubevirt.io", "node.k8s.io", "core.spinkube.dev"} <= groups
@@ -35,50 +37,78 @@ def test_recordings_and_discovery(undersized: StandIn) -> None:
 
 def test_helmreleases_carry_only_the_label_v1_3_3_sets(undersized: StandIn) -> None:
     """v1.3.3 labels cozystack.io/package=<Package>; the pre-1.0 query (cozystack.io/system-app=true) finds nothing."""
-    every = get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/helmreleases")["items"]
-    assert every and all(set(i["metadata"]["labels"]) == {"cozystack.io/package"} for i in every)
-    old = get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/helmreleases?labelSelector=cozystack.io%2Fsystem-app%3Dtrue")
-    assert old["items"] == []
-    new = get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/helmreleases?labelSelector=cozystack.io%2Fpackage")
-    assert len(new["items"]) == len(every)
+    every = get(undersized, HRS)["items"]
+    assert len(every) == 83
+    assert all(set(i["metadata"]["labels"]) == {"cozystack.io/package"} for i in every)
+    assert get(undersized, f"{HRS}?labelSelector=cozystack.io%2Fsystem-app%3Dtrue")["items"] == []
+    assert len(get(undersized, f"{HRS}?labelSelector=cozystack.io%2Fpackage")["items"]) == 83
+    certs = get(undersized, f"{HRS}?labelSelector=cozystack.io%2Fpackage%3Dcozystack.cert-manager")["items"]
+    assert sorted(i["metadata"]["name"] for i in certs) == ["cert-manager", "cert-manager-crds", "cert-manager-issuers"]
 
 
 def test_reader_finds_releases_the_way_v1_3_3_labels_them(undersized: StandIn) -> None:
     reader = KubeReader(api_client(undersized.url, live=False))
-    assert len(reader.helmreleases()) == len(get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/helmreleases")["items"])
+    assert len(reader.helmreleases()) == 83
     assert reader.helmreleases("cozystack.io/system-app=true") == ()
     with_old = KubeReader(api_client(undersized.url, live=False), system_label="cozystack.io/system-app=true")
     assert check_helmreleases_ready(with_old.helmreleases()) == [
         Violation("system HelmReleases", ">= 1 present", "0")]
 
 
+def test_nothing_exists_until_the_package_is_applied(small: Topology) -> None:
+    with start_standin(nodes_from_topology(small)) as kube:
+        assert get(kube, HRS)["items"] == []
+        nodes = get(kube, "/api/v1/nodes")["items"]
+        assert {c["status"] for n in nodes for c in n["status"]["conditions"]} == {"False"}  # no CNI yet
+        apply(render_install(small).objects, api_client(kube.url, live=False))
+        assert len(get(kube, HRS)["items"]) == 83
+
+
+def test_a_variant_the_model_does_not_know_is_refused(small: Topology) -> None:
+    package = dict(render_install(small).objects[0])
+    package["spec"] = {**package["spec"], "variant": "isp-hosted"}
+    with start_standin(nodes_from_topology(small)) as kube:
+        request = urllib.request.Request(kube.url + "/apis/cozystack.io/v1alpha1/packages", method="POST",
+                                         data=json.dumps(package).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(request, timeout=5)  # noqa: S310 (loopback test URL)
+        assert err.value.code == 422 and "variant isp-full only" in json.load(err.value)["message"]
+
+
 def test_selectors_and_gets(undersized: StandIn) -> None:
-    hrs = get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/helmreleases?labelSelector=cozystack.io%2Fpackage")
-    assert len(hrs["items"]) == 29
-    assert get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/helmreleases?labelSelector=nope%3Dx")["items"] == []
     ns = get(undersized, "/apis/helm.toolkit.fluxcd.io/v2/namespaces/cozy-kubevirt/helmreleases")["items"]
     assert sorted(i["metadata"]["name"] for i in ns) == ["kubevirt", "kubevirt-instancetypes", "kubevirt-operator"]
     pending = get(undersized, "/api/v1/pods?fieldSelector=status.phase%3DPending")["items"]
-    assert len(pending) == 4
-    assert get(undersized, "/api/v1/pods?fieldSelector=status.phase%3DRunning")["items"] == []
+    assert sorted(p["metadata"]["name"].rsplit("-", 2)[0] for p in pending) == [
+        "fdb-operator", "incloud-web-web", "spin-operator-controller-manager"]
+    assert get(undersized, "/api/v1/pods?fieldSelector=status.phase%3DRunning")["items"]
     assert get(undersized, "/api/v1/nodes/talos-gateway")["metadata"]["name"] == "talos-gateway"
     with pytest.raises(urllib.error.HTTPError) as err:
         get(undersized, "/api/v1/nodes/nope")
     assert err.value.code == 404
 
 
-def test_nodes_must_fit_the_recording(approved: Topology, big: Topology) -> None:
-    with pytest.raises(ValueError, match="does not fit"):
-        start_standin("healthy", nodes_from_topology(approved))
-    with pytest.raises(ValueError, match="does not fit"):
-        start_standin("undersized", nodes_from_topology(big))
-    with pytest.raises(ValueError, match="known"):
-        start_standin("nope", nodes_from_topology(approved))
-
-
-def test_node_memory_follows_the_instance(approved: Topology) -> None:
+def test_node_sizes_follow_the_instance_and_talos_reservations(approved: Topology) -> None:
     nodes = nodes_from_topology(approved, instance_types={"talos-gateway": "t4g.small"})
-    with start_standin("undersized", nodes) as kube:
-        mem = {n["metadata"]["name"]: n["status"]["capacity"]["memory"] for n in get(kube, "/api/v1/nodes")["items"]}
-    assert mem["talos-gateway"] == f"{int(2048 * 1024 * 0.95)}Ki"
-    assert mem["talos-compute-2"] == f"{int(4096 * 1024 * 0.95)}Ki"
+    plan = render_install(approved)
+    with start_standin(nodes, charts=[c.release for c in plan.charts]) as kube:
+        apply(plan.objects, api_client(kube.url, live=False))
+        got = {n["metadata"]["name"]: n["status"] for n in get(kube, "/api/v1/nodes")["items"]}
+    assert got["talos-gateway"]["capacity"]["memory"] == f"{2048 * 1024}Ki"
+    # control plane: 512 MiB system-reserved + 100 MiB eviction; worker: 384 MiB + 100 MiB; 50m CPU each
+    assert got["talos-gateway"]["allocatable"]["memory"] == f"{(2048 - 612) * 1024}Ki"
+    assert got["talos-compute-2"]["allocatable"]["memory"] == f"{(4096 - 484) * 1024}Ki"
+    assert got["talos-compute-2"]["allocatable"]["cpu"] == "1950m"
+
+
+def test_an_empty_node_list_or_unknown_role_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one node"):
+        start_standin([])
+    with pytest.raises(ValueError, match="roles"):
+        start_standin([{"name": "n", "ip": "10.0.0.1", "role": "boss", "vcpu": 2, "memory_mib": 4096}])
+
+
+def test_the_evidence_label_says_reconstructed_never_recorded() -> None:
+    label = evidence_label()
+    assert "reconstructed from cozystack/cozystack v1.3.3" in label and "recorded" not in label
