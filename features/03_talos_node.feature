@@ -84,6 +84,17 @@ Feature: 03 Talos nodes: boot-to-talos installs Talos on every node, at its fixe
       | 2 |
       | 3 |
 
+  Scenario Outline: Node <n> has the data disk the profile plans
+    Given Talos node <n> of the profile
+    Then its instance has the profile's data volume, encrypted, tagged and deleted with it
+    And talosctl lists that data disk beside the system disk
+
+    Examples:
+      | n |
+      | 1 |
+      | 2 |
+      | 3 |
+
   Scenario Outline: Node <n> carries the system extensions of its role
     Given Talos node <n> of the profile
     Then it has every system extension its role needs

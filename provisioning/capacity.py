@@ -143,7 +143,8 @@ def price_lookup(region: str, injected: PriceLookup | None = None) -> PriceLooku
     return lookup
 
 
-def _cozystack_rules(nodes: Sequence[Node], info: Mapping[str, InstanceInfo]) -> list[Requirement]:
+def _cozystack_rules(nodes: Sequence[Node], info: Mapping[str, InstanceInfo],
+                     attached: Mapping[str, int] | None = None) -> list[Requirement]:
     data = load_data("cozystack")
     low, archs = data["minimum"], data["architectures"]
     out = []
@@ -163,9 +164,11 @@ def _cozystack_rules(nodes: Sequence[Node], info: Mapping[str, InstanceInfo]) ->
     root = min(n.root_volume_gb for n in nodes)
     out.append(Requirement("system_disk", root >= low["system_disk_gb"], f"{root} GB", f"{low['system_disk_gb']} GB",
                            WEBSITE, f"system disk too small ({low['system_disk_gb']} GB needed, {root} GB available)"))
-    data_gb = min(n.data_volume_gb for n in nodes)
+    # What EC2 says is attached once the nodes exist (a reused run), else what the profile asks for.
+    data_gb = min(attached.get(n.name, 0) if attached is not None else n.data_volume_gb for n in nodes)
     missing = "none attached" if data_gb == 0 else f"{data_gb} GB attached"
-    out.append(Requirement("data_disk", data_gb >= low["data_disk_gb"], f"{data_gb} GB",
+    where = " attached (read from EC2)" if attached is not None else " (profile)"
+    out.append(Requirement("data_disk", data_gb >= low["data_disk_gb"], f"{data_gb} GB{where}",
                            f"{low['data_disk_gb']} GB raw", WEBSITE,
                            f"no usable data disk ({low['data_disk_gb']} GB raw disk needed per node, {missing}); "
                            f"LINSTOR has no storage pool"))
@@ -263,11 +266,13 @@ def _advice(nodes: Sequence[Node], reqs: Sequence[Requirement], catalog: Mapping
 
 def assess(lab: Topology | Sequence[Node], *, instance_info: Mapping[str, InstanceInfo] | None = None,
            price_per_hour: PriceLookup | None = None, region: str | None = None,
-           architecture: str | None = None) -> Verdict:
+           architecture: str | None = None, attached_data_gb: Mapping[str, int] | None = None) -> Verdict:
     """Return the verdict for a topology (or a bare node list) against CozyStack and Talos minimums.
 
     instance_info overrides data/instance_types.yaml per type (a live caller passes what
-    describe_instance_types said). Prices come from price_per_hour, then data/prices.yaml if present;
+    describe_instance_types said). attached_data_gb (node name -> GB) is what EC2 reports attached
+    once the nodes exist; then the data-disk rule reads it instead of the profile. Prices come
+    from price_per_hour, then data/prices.yaml if present;
     without either, advice lines carry no $ figure. Raises ValueError for an unknown instance type.
     """
     if isinstance(lab, Topology):
@@ -282,7 +287,7 @@ def assess(lab: Topology | Sequence[Node], *, instance_info: Mapping[str, Instan
     unknown = sorted({n.instance_type for n in nodes} - set(catalog))
     if unknown:
         raise ValueError(f"unknown instance type(s) {unknown}: not in instance_types.yaml nor the live answer")
-    reqs = _cozystack_rules(nodes, catalog) + _talos_rules(nodes, catalog)
+    reqs = _cozystack_rules(nodes, catalog, attached_data_gb) + _talos_rules(nodes, catalog)
     prices = price_lookup(region or "eu-west-1", price_per_hour)
     arch = architecture or catalog[nodes[0].instance_type].architecture
     return Verdict(requirements=tuple(reqs), advice=_advice(nodes, reqs, catalog, prices, arch))

@@ -77,6 +77,17 @@ def test_bare_metal_with_data_disks_meets_everything() -> None:
     assert verdict.advice == ()
 
 
+def test_the_verdict_reads_what_was_attached_once_the_nodes_exist() -> None:
+    topo = sized("c7g.metal", 256)
+    names = [n.name for n in topo.nodes]
+    short = assess(topo, attached_data_gb={names[0]: 256, names[1]: 256, names[2]: 0})
+    disk = short.requirement("data_disk")
+    assert not disk.met and disk.measured == "0 GB attached (read from EC2)"
+    assert assess(topo, attached_data_gb=dict.fromkeys(names, 256)).met
+    assert assess(sized("c7g.metal", 0), attached_data_gb=dict.fromkeys(names, 256)).met
+    assert assess(topo).requirement("data_disk").measured == "256 GB (profile)"
+
+
 def test_one_node_is_too_few() -> None:
     topo = profiles.load("approved")
     verdict = assess(replace(topo, nodes=topo.nodes[:1]))

@@ -154,6 +154,10 @@ def launch_data(p: dict[str, Any], ami: str, root_device: str, key: str, tags: l
         "UserData": p["user_data"].b64,
         "TagSpecifications": tags,
     }
+    if int(p.get("data_volume_gb") or 0) > 0:  # the node's raw data disk (LINSTOR): encrypted, gone with the node
+        data["BlockDeviceMappings"].append({"DeviceName": p["data_device"], "Ebs": {
+            "VolumeSize": int(p["data_volume_gb"]), "VolumeType": p["volume_type"], "Encrypted": bool(p["encrypted"]),
+            "DeleteOnTermination": True}})
     if p.get("instance_profile"):
         data["IamInstanceProfile"] = {"Name": p["instance_profile"]}
     if p.get("cpu_credits"):  # burstable types only; without it EC2 launches T4g as unlimited

@@ -29,6 +29,7 @@ class VolumeState:
     volume_type: str
     encrypted: bool
     tags: dict[str, str]
+    delete_on_termination: bool = True
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ class InstanceState:
         return None
 
     @property
+    def data_volumes(self) -> tuple[VolumeState, ...]:
+        """Every attached volume but the root one."""
+        return tuple(v for v in self.volumes if v.device != self.root_device)
+
+    @property
     def all_private_ips(self) -> tuple[str, ...]:
         return tuple(ip for i in self.interfaces for ip in i.private_ips)
 
@@ -103,14 +109,17 @@ def _interface(eni: dict[str, Any]) -> InterfaceState:
 
 def read_volumes(ec2: Any, instance: dict[str, Any]) -> tuple[VolumeState, ...]:
     """The EBS volumes attached to instance (a DescribeInstances item), with their device names."""
-    devices = {m["Ebs"]["VolumeId"]: m["DeviceName"] for m in instance.get("BlockDeviceMappings", []) if "Ebs" in m}
+    maps = [m for m in instance.get("BlockDeviceMappings", []) if "Ebs" in m]
+    devices = {m["Ebs"]["VolumeId"]: m["DeviceName"] for m in maps}
+    deleted = {m["Ebs"]["VolumeId"]: bool(m["Ebs"].get("DeleteOnTermination", False)) for m in maps}
     if not devices:
         return ()
     with aws_call("DescribeVolumes"):
         vols = ec2.describe_volumes(VolumeIds=sorted(devices))["Volumes"]
     return tuple(VolumeState(id=v["VolumeId"], device=devices[v["VolumeId"]], size_gib=int(v["Size"]),
                              volume_type=str(v.get("VolumeType", "")), encrypted=bool(v.get("Encrypted")),
-                             tags=tagging.from_aws(v.get("Tags"))) for v in vols)
+                             tags=tagging.from_aws(v.get("Tags")), delete_on_termination=deleted[v["VolumeId"]])
+                 for v in vols)
 
 
 def _instance(ec2: Any, i: dict[str, Any]) -> InstanceState:

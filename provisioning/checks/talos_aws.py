@@ -149,3 +149,38 @@ def user_data_clean(node: Node, inst: InstanceState | None, secrets: Sequence[st
     if not inst.user_data.strip():
         return [f"{_who(node, inst)}: expected the boot-to-talos user-data, found none"]
     return scan(inst.user_data, f"user-data of {_who(node, inst)}", secrets)
+
+
+def data_volume(node: Node, inst: InstanceState | None, run_id: str) -> list[str]:
+    """The profile's data_volume_gb is one more volume: that size, gp3, encrypted, deleted with the node, tagged.
+
+    With data_volume_gb 0 the node must have no volume besides its root.
+    """
+    if inst is None:
+        return _missing(node)
+    who, extra = _who(node, inst), inst.data_volumes
+    if node.data_volume_gb == 0:
+        shown = ", ".join(f"{v.id} ({v.device})" for v in extra)
+        return [f"{who}: no data volume planned, found {shown}"] if extra else []
+    if len(extra) != 1:
+        return [f"{who}: expected one {node.data_volume_gb} GB data volume, found {len(extra)}"]
+    vol, out = extra[0], []
+    expected = {"size": f"{node.data_volume_gb} GiB", "type": "gp3", "encrypted": True, "delete_on_termination": True}
+    found = {"size": f"{vol.size_gib} GiB", "type": vol.volume_type, "encrypted": vol.encrypted,
+             "delete_on_termination": vol.delete_on_termination}
+    wrong = {k: v for k, v in found.items() if v != expected[k]}
+    if wrong:
+        out.append(f"{who}: data volume {vol.id} ({vol.device}) expected {expected}, found {wrong}")
+    if vol.tags.get(tagging.RUN_ID_KEY) != run_id or vol.tags.get(tagging.MANAGED_BY_KEY) != tagging.MANAGED_BY_VALUE:
+        out.append(f"{who}: data volume {vol.id} lacks the run's tags (tdg:run-id={run_id}); found {vol.tags}")
+    return out
+
+
+def attached_data_gb(instances: Iterable[InstanceState], nodes: Iterable[Node]) -> dict[str, int]:
+    """Node name -> GB of data volume really attached (0 when none), for the nodes that have an instance."""
+    out = {}
+    for node in nodes:
+        inst = instance_of(instances, node)
+        if inst is not None:
+            out[node.name] = sum(v.size_gib for v in inst.data_volumes)
+    return out

@@ -45,6 +45,9 @@ SHA256_ENV = bastion.SHA256_ENV
 # label), which no release tarball has. preflight() refuses to launch live nodes with it.
 OFFLINE_LABEL = b"tdg offline placeholder: boot-to-talos sha256 not pinned"
 OFFLINE_SHA256 = hashlib.sha256(OFFLINE_LABEL).hexdigest()
+# The data volume's block-device name: only an EC2 API label; on Nitro it appears as the next NVMe
+# device (/dev/nvme1n1), the volume id without its dash as serial (talos-cozystack-facts §8).
+DATA_DEVICE = "/dev/sdb"
 NO_PXE = ("EC2 has no PXE: instances boot from their AMI's root volume through the firmware, and VPC DHCP "
           "option sets carry no next-server or boot-file, so dnsmasq and matchbox on the bastion cannot boot "
           "a node (talos-cozystack-facts §3)")
@@ -128,7 +131,8 @@ def specs(t: Topology) -> list[ResourceSpec]:
             "network_interface": Ref(interface_key(n)), "root_volume_gb": n.root_volume_gb, "volume_type": "gp3",
             "encrypted": True, "metadata_options": dict(NODE_METADATA), "user_data": UserData(user_data(t, n, sha)),
             "instance_key": instance_key(n), "instance_name": name, "volume_key": f"root-{n.name}", "tags": role,
-            "cpu_credits": credits.planned_mode(n.instance_type, t.cpu_credits)}))
+            "cpu_credits": credits.planned_mode(n.instance_type, t.cpu_credits),
+            "data_volume_gb": n.data_volume_gb, "data_device": DATA_DEVICE}))
         instances.append(ResourceSpec("instance", instance_key(n), PHASE, name, {
             "launch_template": Ref(template_key(n)), "private_ip": n.private_ip, "tags": role}))
     return enis + templates + instances

@@ -244,3 +244,27 @@ def health_before_cni(result: HealthResult, *, cni_pending: bool) -> list[str]:
     if cni_pending and result.failed_check in waiting:
         return []
     return [result.describe()]
+
+
+def data_disk(system_disks: Sequence[SystemDisk], disks: Sequence[Disk], node: str, *, planned_gb: int,
+              volume_ids: Sequence[str] = (), name: str | None = None) -> list[str]:
+    """Talos must list the planned data disk beside its system disk: an NVMe disk of planned_gb GiB.
+
+    volume_ids (from EC2) tie it to the attached EBS volume: its NVMe serial is the volume id
+    without the dash. With planned_gb 0 no disk besides the system disk may be listed.
+    """
+    who = _label(node, name)
+    system = {s.disk_id for s in _of(system_disks, node)}
+    others = [d for d in _of(disks, node) if d.id not in system]
+    if planned_gb == 0:
+        listed = ", ".join(d.dev_path for d in others)
+        return [f"{who}: no data disk planned, talosctl lists {listed}"] if others else []
+    fits = [d for d in others if d.transport == "nvme" and d.size_bytes == planned_gb * 2**30]
+    if not fits:
+        found = ", ".join(f"{d.dev_path} {d.size_gib:.1f} GiB {d.transport or '?'}" for d in others) or "none"
+        return [f"{who}: no {planned_gb} GiB NVMe data disk besides the system disk; found {found}"]
+    serials = {v.replace("-", "") for v in volume_ids}
+    if serials and not any(d.serial in serials for d in fits):
+        return [f"{who}: data disk {fits[0].dev_path} has serial {fits[0].serial}, none of the attached "
+                f"volumes {', '.join(volume_ids)}"]
+    return []

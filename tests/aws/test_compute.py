@@ -11,6 +11,7 @@ from botocore.stub import Stubber
 from provisioning import tags as tagging
 from provisioning.aws.client import ClientFactory
 from provisioning.aws.compute import UserData, instance_state, not_found_as_such, profile_retry, run_arguments
+from provisioning.aws.instance_state import read_instances
 from provisioning.aws.kinds import REGISTRY, RunContext
 from provisioning.errors import AwsError, DependencyError, NotFoundError, SetupError, WaitTimeout
 from provisioning.plan import ResourceSpec
@@ -153,3 +154,24 @@ def test_profile_retry_waits_for_iam_and_not_for_other_errors() -> None:
 
     with pytest.raises(WaitTimeout, match="accepting the new instance profile"):
         profile_retry("RunInstances", never, timeout_s=0.05, interval_s=0.01)
+
+
+def test_a_data_volume_is_a_second_encrypted_gp3_mapping_tagged_and_deleted_with_the_node(net: Net) -> None:
+    eni = REGISTRY["network_interface"].create(net.ctx, ResourceSpec("network_interface", "eni", "talos", "t"),
+                                               eni_params(net))
+    lt = REGISTRY["launch_template"].create(net.ctx, ResourceSpec("launch_template", "lt", "talos", "t"),
+                                            lt_params(net, eni, data_volume_gb=100, data_device="/dev/sdb"))
+    data = net.ec2.describe_launch_template_versions(LaunchTemplateId=lt)["LaunchTemplateVersions"][0][
+        "LaunchTemplateData"]
+    assert data["BlockDeviceMappings"][1] == {"DeviceName": "/dev/sdb", "Ebs": {
+        "Encrypted": True, "DeleteOnTermination": True, "VolumeSize": 100, "VolumeType": "gp3"}}
+    iid = REGISTRY["instance"].create(net.ctx, ResourceSpec("instance", "i", "talos", "t"), {"launch_template": lt})
+    i = net.ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+    (inst,) = [s for s in read_instances(net.ctx.clients, net.ctx.run_id, "talos") if s.id == iid] or [None]
+    assert inst is not None and len(i["BlockDeviceMappings"]) == 2
+    (vol,) = inst.data_volumes
+    assert (vol.size_gib, vol.volume_type, vol.encrypted, vol.delete_on_termination) == (100, "gp3", True, True)
+    assert vol.tags[tagging.RUN_ID_KEY] == net.ctx.run_id
+    REGISTRY["instance"].destroy(net.ctx, iid)
+    REGISTRY["launch_template"].destroy(net.ctx, lt)
+    REGISTRY["network_interface"].destroy(net.ctx, eni)

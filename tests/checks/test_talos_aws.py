@@ -128,3 +128,25 @@ def test_launched_wants_one_instance_per_planned_node(topo: Topology) -> None:
     assert any(topo.nodes[2].name in p and "found 0" in p for p in problems)
     stray = replace(instances[0], id="i-9", tags={**instances[0].tags, tagging.SPEC_KEY: "instance-extra"})
     assert any("instance-extra" in p for p in check.launched(topo, [*instances, stray]))
+
+
+def data(size: int = 100, **changes: object) -> VolumeState:
+    tags = {tagging.MANAGED_BY_KEY: "tdg", tagging.RUN_ID_KEY: RUN}
+    return replace(VolumeState("vol-2", "/dev/sdb", size, "gp3", True, tags, True), **changes)  # type: ignore[arg-type]
+
+
+def test_the_data_volume_is_what_the_profile_asks_and_nothing_else(node: Node) -> None:
+    plain = sound(node)
+    assert check.data_volume(node, plain, RUN) == []
+    assert check.data_volume(node, replace(plain, volumes=(*plain.volumes, data())), RUN) == [
+        f"node {node.name} (i-1): no data volume planned, found vol-2 (/dev/sdb)"]
+    wants = replace(node, data_volume_gb=100)
+    assert check.data_volume(wants, plain, RUN) == [
+        f"node {wants.name} (i-1): expected one 100 GB data volume, found 0"]
+    assert check.data_volume(wants, replace(plain, volumes=(*plain.volumes, data())), RUN) == []
+    [msg] = check.data_volume(wants, replace(plain, volumes=(*plain.volumes, data(50, encrypted=False,
+                                                                                   delete_on_termination=False))), RUN)
+    assert "'size': '50 GiB'" in msg and "'encrypted': False" in msg and "'delete_on_termination': False" in msg
+    [tags] = check.data_volume(wants, replace(plain, volumes=(*plain.volumes, data(tags={}))), RUN)
+    assert "lacks the run's tags" in tags
+    assert check.attached_data_gb([replace(plain, volumes=(*plain.volumes, data()))], [node]) == {node.name: 100}

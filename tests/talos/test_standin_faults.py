@@ -164,3 +164,26 @@ def test_gen_config_through_the_standin_writes_the_v112_documents(standin: Make,
     assert docs[0]["machine"]["type"] == "worker"
     assert of_kind(docs, "HostnameConfig")[0]["hostname"] == "talos-compute-2"
     assert not machineconfig.problems(docs)
+
+
+def _disk(dev: str, gib: int, vol: str) -> dict[str, object]:
+    return {"dev": dev, "bytes": gib * 2**30, "transport": "nvme", "model": "Amazon Elastic Block Store",
+            "serial": vol.replace("-", "")}
+
+
+def test_talosctl_lists_the_instances_data_disk_beside_the_system_disk(standin: Make) -> None:
+    talos = standin([{**NODE, "disk": _disk("nvme0n1", 50, "vol-1"), "data_disks": [_disk("nvme1n1", 100, "vol-2")]}])
+    assert [d.dev_path for d in talos.disks([IP])] == ["/dev/nvme0n1", "/dev/nvme1n1"]
+    assert checks.data_disk(talos.system_disk([IP]), talos.disks([IP]), IP, planned_gb=100, volume_ids=["vol-2"]) == []
+    [size] = checks.data_disk(talos.system_disk([IP]), talos.disks([IP]), IP, planned_gb=256)
+    assert "no 256 GiB NVMe data disk" in size and "/dev/nvme1n1 100.0 GiB nvme" in size
+    [other] = checks.data_disk(talos.system_disk([IP]), talos.disks([IP]), IP, planned_gb=100, volume_ids=["vol-9"])
+    assert "none of the attached volumes vol-9" in other
+    [extra] = checks.data_disk(talos.system_disk([IP]), talos.disks([IP]), IP, planned_gb=0)
+    assert "no data disk planned, talosctl lists /dev/nvme1n1" in extra
+
+
+def test_without_a_data_volume_no_data_disk_is_listed(standin: Make) -> None:
+    talos = standin([{**NODE, "disk": _disk("nvme0n1", 50, "vol-1")}])
+    [msg] = checks.data_disk(talos.system_disk([IP]), talos.disks([IP]), IP, planned_gb=100)
+    assert "found none" in msg
