@@ -164,7 +164,7 @@ def configure(talosctl: Talosctl, topo: Topology, files: ClusterFiles, *, mainte
             log.info("%s already configured; not applying again", node.name)
             continue
         target = maintenance.get(node.private_ip, node.private_ip)
-        wait_for(f"Talos maintenance API of {node.name}", functools.partial(_maintenance_up, talosctl, target),
+        wait_for(f"Talos maintenance API of {node.name}", functools.partial(maintenance_up, talosctl, target),
                  timeout_s=wait_s, interval_s=interval_s)
         talosctl.apply_config(target, files.config(node), insecure=True)
         log.info("applied the machine config of %s", node.name)
@@ -179,7 +179,8 @@ def configure(talosctl: Talosctl, topo: Topology, files: ClusterFiles, *, mainte
     return files.kubeconfig
 
 
-def _maintenance_up(talosctl: Talosctl, target: str) -> bool:
+def maintenance_up(talosctl: Talosctl, target: str) -> bool:
+    """True when target answers the insecure maintenance API (`get disks --insecure`)."""
     try:
         talosctl.run([target], ["get", "disks", "--insecure", "-o", "json"])
     except TalosctlError:
