@@ -84,13 +84,15 @@ def test_dhcp_node_fails_the_static_address_check(standin: Make) -> None:
 
 
 def test_health_names_the_failing_check(standin: Make) -> None:
-    talos = standin([{**GATEWAY, "health_failure": "etcd members to be consistent across nodes"}, COMPUTE])
-    result = talos.health(["10.10.0.101"], ["10.10.0.102"], wait_timeout_s=60)
+    talos = standin([GATEWAY, COMPUTE])
+    result = talos.health(["10.10.0.101", "10.10.0.102"], [], wait_timeout_s=60)  # a worker named a control plane
     assert not result.passed
-    assert result.failed_check == "etcd members to be consistent across nodes"
+    assert result.failed_check == "etcd members to be control plane nodes"
     assert "etcd to be healthy" in result.completed
     (message,) = checks.health(result)
-    assert "etcd members to be consistent across nodes" in message
+    assert "10.10.0.102: no etcd member" in message
+    unconfigured = standin([GATEWAY], configure=False).health(["10.10.0.101"], [], wait_timeout_s=60)
+    assert unconfigured.failed_check == "all nodes to finish boot sequence"
 
 
 def test_health_fails_on_talos_memory_minimum(standin: Make) -> None:
