@@ -63,11 +63,13 @@ class InstanceState:
     volumes: tuple[VolumeState, ...]
     tags: dict[str, str]
     user_data: str
+    # --existing: the plan key discovery found this instance for (by its fixed address); "" otherwise
+    found_as: str = ""
 
     @property
     def key(self) -> str:
-        """The plan key the instance was created for (tdg:key)."""
-        return self.tags.get(tagging.SPEC_KEY, "")
+        """The plan key the instance was created for (tdg:key), or that --existing found it for."""
+        return self.tags.get(tagging.SPEC_KEY, "") or self.found_as
 
     @property
     def root_volume(self) -> VolumeState | None:

@@ -38,9 +38,11 @@ def launched(t: Topology, instances: Sequence[InstanceState]) -> list[str]:
     for node in t.nodes:
         mine = [i.id for i in instances if i.key == instance_key(node)]
         if len(mine) != 1:
-            out.append(f"node {node.name}: expected 1 instance, found {len(mine)} {mine}")
+            out.append(f"node {node.name}: expected 1 instance at {node.private_ip}, found {len(mine)} {mine}")
     planned = {instance_key(n) for n in t.nodes}
-    out += [f"instance {i.id}: tagged {tagging.SPEC_KEY}={i.key!r}, which is no planned node"
+    out += [f"instance {i.id}: tagged {tagging.SPEC_KEY}={i.key!r}, which is no planned node" if i.key else
+            f"instance {i.id} at {i.private_ip or 'no address'} in the nodes' security group: expected no instance "
+            f"but the planned nodes at {[n.private_ip for n in t.nodes]}, found one no node plans"
             for i in instances if i.key not in planned]
     return out
 

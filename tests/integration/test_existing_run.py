@@ -54,3 +54,23 @@ def test_existing_sandbox_fails_only_on_world_open_ssh(factory: ClientFactory, m
     results = (tmp_path / "results.txt").read_text(encoding="utf-8")
     assert "  - network: The security groups are fail-closed" in results
     assert after == before
+
+
+def test_talos_existing_without_nodes_fails_and_a_phase_that_checked_nothing_does_not_pass(
+        factory: ClientFactory, moto_url: str, tmp_path: Path) -> None:
+    """No node at 10.10.1.101-103: the launch scenario names them; the Talos API scenarios say why they skip."""
+    ec2 = factory.client("ec2")
+    with sandbox_eu.sandbox(ec2):
+        nodes = run_suite("features/", "--existing", "--profile", "sandbox-eu", "--aws-endpoint", moto_url,
+                          "-m", "talos", "-rs", reports=tmp_path / "nodes")
+        nothing = run_suite("features/", "--existing", "--profile", "sandbox-eu", "--aws-endpoint", moto_url,
+                            "-m", "talos", "-k", "health", "-rs", reports=tmp_path / "nothing")
+    out = nodes.stdout
+    assert nodes.returncode == 1, out + nodes.stderr
+    assert "node talos-node-1: expected 1 instance at 10.10.1.101, found 0 []" in out, out
+    assert "--existing without TDG_TALOSCONFIG: the Talos API checks need the cluster's talosconfig" in out, out
+    assert "node talos-node-2: no instance at 10.10.1.102" in out, out
+    assert " AWS API calls (0 mutating)" in out, out
+    assert nothing.returncode == 1, nothing.stdout + nothing.stderr
+    assert "tdg: --existing verified nothing of phase talos: every scenario was skipped (--existing without " \
+           "TDG_TALOSCONFIG" in nothing.stdout, nothing.stdout
