@@ -8,6 +8,7 @@ removes everything the run owns.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,10 @@ def test_missing_default_route_fails_the_routing_scenario(factory: ClientFactory
         "test_default_routes_go_where" in result.stdout
     assert "expected 0.0.0.0/0 -> the internet gateway, found no route" in result.stdout
     assert find_tagged(factory, run_id) == []
+    # Steps after the failed one did not run: cucumber.json says skipped, not failed without a message.
+    features = json.loads((tmp_path / "cucumber.json").read_text())
+    routing = next(e for f in features for e in f["elements"] if "Default routes" in e["name"])
+    statuses = [s["result"]["status"] for s in routing["steps"]]
+    first = statuses.index("failed")
+    assert routing["steps"][first]["result"].get("error_message")
+    assert statuses[first + 1:] and set(statuses[first + 1:]) == {"skipped"}, statuses
