@@ -28,6 +28,7 @@ import botocore.session
 from botocore.client import BaseClient
 from botocore.config import Config
 
+from provisioning.aws.callhook import CallHook
 from provisioning.aws.request_rules import check_request
 from provisioning.errors import GuardError, OptionError
 
@@ -82,9 +83,11 @@ class CallLog:
     counts: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, service: str, operation: str) -> None:
+    def add(self, service: str, operation: str) -> int:
+        """Count one call; return the run's call number (1-based)."""
         with self.lock:
             self.counts[f"{service}:{operation}"] += 1
+            return sum(self.counts.values())
 
     @property
     def total(self) -> int:
@@ -116,6 +119,8 @@ class ClientFactory:
         self.read_only = read_only
         self.latency_s = latency_s
         self.calls = CallLog()
+        self.stage = "start"  # what the run is doing, for the offline call trace
+        self._hook = CallHook() if mode != "live" else None
         self.taps = tuple(taps)
         if session is None:
             session = offline_session() if mode != "live" else boto3.session.Session()
@@ -150,8 +155,10 @@ class ClientFactory:
         op = model.name
         if self.read_only and not op.startswith(READ_PREFIXES):
             raise GuardError(f"read-only mode (--existing): refusing {service}:{op}")
-        self.calls.add(service, op)
+        number = self.calls.add(service, op)
         log.debug("aws call %s:%s", service, op)
+        if self._hook is not None and self._hook.active:
+            self._hook.on_call(number, f"{service}:{op}", self.stage)
 
     def _before_send(self, request: Any, **_: Any) -> None:
         if self.mode != "live" and not is_loopback_url(request.url):

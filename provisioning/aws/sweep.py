@@ -12,10 +12,13 @@ run still being built in another terminal is never half swept.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from provisioning import cost
 from provisioning import tags as tagging
@@ -208,3 +211,27 @@ def delete(clients: ClientFactory, selection: Selection, *, max_rounds: int = 5,
                                         if f.kind not in REGISTRY else f"still there after {rounds} round(s)"))
                   for f in current]
     return SweepResult(rounds, tuple(remaining))
+
+
+def settle_leftovers_file(path: Path, swept: Iterable[str], remaining: Iterable[Found]) -> str | None:
+    """Rewrite (or remove) a run's leftovers.json after sweeping it; return what was done, or None.
+
+    Only a file of a swept run is touched: it keeps the entries still there, and goes when
+    none is left, so a stale list never outlives the resources it names.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        rid = data["run_id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if rid not in set(swept):
+        return None
+    left = {f.id for f in remaining if f.run_id == rid}
+    if not left:
+        path.unlink()
+        return f"removed {path}: run {rid} has nothing left"
+    data["resources"] = [r for r in data.get("resources", []) if isinstance(r, dict) and r.get("id") in left]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+    return f"rewrote {path}: {len(data['resources'])} resource(s) of run {rid} left"

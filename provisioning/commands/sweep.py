@@ -17,12 +17,15 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from provisioning import guards, profiles
 from provisioning.aws import sweep
 from provisioning.aws.client import ClientFactory, check_endpoint
+from provisioning.aws.inventory import Found
 from provisioning.errors import OptionError
 from provisioning.settings import check_run_id
 
@@ -42,6 +45,8 @@ def register(subparsers: Any) -> None:
                    help="profile whose region and account allowlist apply (default: %(default)s)")
     p.add_argument("--region", default=None, help="region to sweep (default and only allowed live: the profile's)")
     p.add_argument("--yes", action="store_true", help="delete; without it nothing is changed")
+    p.add_argument("--reports-dir", default="reports", type=Path,
+                   help="where a run's leftovers.json is rewritten or removed once swept (default: %(default)s)")
     p.add_argument("--max-rounds", type=int, default=5, help="delete rounds before giving up (default: 5)")
     p.set_defaults(func=run)
 
@@ -86,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
     selection = sweep.select(clients, now=datetime.now(UTC), run_id=args.run_id, older_than=older)
     if not selection.leftovers:
         out.write("".join(f"spared run {rid}: {why}\n" for rid, why in selection.spared))
+        if args.run_id:
+            _settle(args, (args.run_id,), ())
         out.write("0 resources left\n")
         return 0
     out.write(sweep.format_table(selection) + "\n")
@@ -93,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         out.write("dry run: nothing deleted; add --yes to delete these resources\n")
         return 0
     result = sweep.delete(clients, selection, max_rounds=args.max_rounds)
+    _settle(args, selection.run_ids, [found for found, _ in result.remaining])
     if not result.remaining:
         out.write(f"deleted in {result.rounds} round(s): 0 resources left\n")
         return 0
@@ -100,3 +108,10 @@ def run(args: argparse.Namespace) -> int:
     for found, why in result.remaining:
         out.write(f"  {found.kind} {found.id} (run {found.run_id}): {why}\n")
     return 1
+
+
+def _settle(args: argparse.Namespace, swept: Iterable[str], remaining: Iterable[Found]) -> None:
+    """Rewrite or remove the swept run's leftovers.json so it never lists what is gone."""
+    done = sweep.settle_leftovers_file(args.reports_dir / "leftovers.json", swept, remaining)
+    if done:
+        sys.stdout.write(done + "\n")

@@ -117,3 +117,33 @@ def test_live_in_an_allowlisted_account_sweeps_and_masks(capsys, monkeypatch: py
     assert MOTO_ACCOUNT not in out
     assert out.rstrip().endswith("0 resources left")
     assert find_tagged(factory, run_id) == []
+
+
+def test_sweeping_a_run_removes_its_stale_leftovers_file(capsys, factory: ClientFactory, moto_url: str,
+                                                         run_id: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    leave_a_run(factory, run_id)
+    leftovers = tmp_path / "leftovers.json"
+    ledger = Ledger(run_id, leftovers)  # what an abandoned run writes: its ledger
+    for f in find_tagged(factory, run_id):
+        from provisioning.aws.ledger import Entry
+        ledger.add(Entry(f.kind, f.id, f.id, "network", "eu-west-1", True))
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "leftovers.json").write_text('{"run_id": "someone-else", "resources": [{"id": "vpc-1"}]}')
+    rc, out, err = tdg(capsys, "--endpoint", moto_url, "--run-id", run_id, "--yes", "--reports-dir", str(tmp_path))
+    assert rc == 0, err
+    assert not leftovers.exists() and f"removed {leftovers}: run {run_id} has nothing left" in out
+    rc, out, err = tdg(capsys, "--endpoint", moto_url, "--run-id", "someone-else", "--yes",
+                       "--reports-dir", str(other))
+    assert rc == 0 and not (other / "leftovers.json").exists()  # nothing of that run exists: stale, removed
+
+
+def test_a_partly_swept_run_keeps_only_what_is_left(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from provisioning.aws.inventory import Found
+    from provisioning.aws.sweep import settle_leftovers_file
+    path = tmp_path / "leftovers.json"
+    path.write_text('{"run_id": "r1", "resources": [{"id": "vpc-1"}, {"id": "subnet-2"}]}')
+    left = [Found("vpc", "vpc-1", {"tdg:run-id": "r1"})]
+    assert settle_leftovers_file(path, ["r2"], left) is None and "subnet-2" in path.read_text()
+    assert settle_leftovers_file(path, ["r1"], left) == f"rewrote {path}: 1 resource(s) of run r1 left"
+    assert "subnet-2" not in path.read_text() and "vpc-1" in path.read_text()

@@ -1,13 +1,23 @@
-"""Ctrl-C and SIGTERM during a real provisioning run leave nothing behind; a second signal
-abandons the teardown and writes leftovers.json listing exactly what is still there."""
+"""Signals at every instant of a real run leave nothing behind.
+
+One reference run (network, bastion, Talos) against a loopback moto server traces every API
+call with the stage the run was in. The interrupted runs then signal themselves at points
+chosen from that trace by call number (TDG_SIGNAL_AT_CALL, read by the client factory) or
+right after a phase's teardown finished (TDG_SIGNAL_AT_BOUNDARY): during creation, checks,
+inside and between the phase teardowns and while the summary is written; SIGTERM; and a
+second signal that abandons the teardown. After each run: the exit status is 130/143, no
+traceback, what carries the run's tags is nothing or exactly what leftovers.json lists, and
+no process the run started is still alive.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
+import secrets
 import subprocess
-import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,73 +30,144 @@ from provisioning.aws.ledger import Ledger
 from tests.integration.helpers import ROOT, suite_command
 
 pytestmark = pytest.mark.integration
+MARK_ENV = "TDG_INTERRUPT_TEST_MARK"
+PARALLEL = 3
 
 
-def start(moto_url: str, run_id: str, reports: Path, latency: float) -> subprocess.Popen[str]:
-    env = {**os.environ, "TDG_API_LATENCY_S": str(latency)}
+@dataclass(frozen=True)
+class Point:
+    """Where to signal: call numbers (with :TERM for SIGTERM) or a boundary, and what exit status follows."""
+
+    name: str
+    calls: str = ""
+    boundary: str = ""
+    status: int = 130
+    abandons: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    point: Point
+    run_id: str
+    returncode: int
+    out: str
+    reports: Path
+    orphans: tuple[str, ...]
+
+
+def trace_stages(path: Path) -> dict[str, list[int]]:
+    """stage -> the call numbers made in it, from a TDG_CALL_TRACE file."""
+    stages: dict[str, list[int]] = {}
+    for line in path.read_text().splitlines():
+        number, _, stage = line.split("\t")
+        stages.setdefault(stage, []).append(int(number))
+    return stages
+
+
+def orphans(mark: str) -> tuple[str, ...]:
+    """Processes still alive that carry this run's marker in their environment (none may)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if mark.encode() in (entry / "environ").read_bytes():
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                found.append(f"{entry.name}: {cmdline[:120]}")
+        except OSError:
+            continue
+    return tuple(found)
+
+
+def run(moto_url: str, point: Point, workdir: Path, trace: Path | None = None) -> Outcome:
+    run_id = f"i{secrets.token_hex(4)}"
+    reports = workdir / point.name
+    mark = secrets.token_hex(8)
+    env = {**os.environ, MARK_ENV: mark, "TDG_SIGNAL_AT_CALL": point.calls, "TDG_SIGNAL_AT_BOUNDARY": point.boundary}
     env.pop("PYTEST_ADDOPTS", None)
-    cmd = suite_command("features/", "--phase", "network", "--aws-endpoint", moto_url, "--run-id", run_id,
+    if trace is not None:
+        env["TDG_CALL_TRACE"] = str(trace)
+    cmd = suite_command("features/", "--phase", "talos", "--aws-endpoint", moto_url, "--run-id", run_id,
                         reports=reports)
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def finish(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[str, str]:
-    """Wait for the suite; on a hang kill it and fail with what it printed."""
     try:
-        return proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        raise AssertionError(f"suite did not stop within {timeout}s\n{out[-3000:]}\n{err[-3000:]}") from None
+        done = subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=True, timeout=240, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise AssertionError(f"{point.name}: the suite did not stop within 240 s") from exc
+    return Outcome(point, run_id, done.returncode, done.stdout + done.stderr, reports, orphans(mark))
 
 
-def ledger_size(run_id: str) -> int:
-    path = ROOT / ".tdg" / "runs" / run_id / "ledger.json"
-    try:
-        return len(json.loads(path.read_text())["resources"])
-    except (FileNotFoundError, json.JSONDecodeError):
-        return 0
+def points(stages: dict[str, list[int]]) -> list[Point]:
+    """The interrupt points, chosen by call number from the reference run's stages."""
+    def at(stage: str, where: float) -> int:
+        calls = stages[stage]
+        return calls[min(len(calls) - 1, int(len(calls) * where))]
+
+    checks = stages["checks"]
+    first_bastion_teardown = stages["teardown:bastion"][0]
+    return [
+        Point("network-creation", str(at("provision:network", 0.3))),
+        Point("bastion-creation", str(at("provision:bastion", 0.5))),
+        Point("talos-creation", str(at("provision:talos", 0.5))),
+        Point("network-checks", str(checks[0])),
+        Point("late-checks", str(checks[-3])),
+        Point("talos-teardown-first-call", str(stages["teardown:talos"][0])),
+        Point("talos-teardown-last-call", str(stages["teardown:talos"][-1])),
+        Point("after-talos-teardown", boundary="teardown:talos"),
+        Point("bastion-teardown-first-call", str(first_bastion_teardown)),
+        Point("after-bastion-teardown", boundary="teardown:bastion"),
+        Point("network-teardown-last-call", str(stages["teardown:network"][-1])),
+        Point("summary", str(stages["summary"][0])),
+        Point("sigterm-between-teardowns", boundary="teardown:talos:TERM", status=143),
+        Point("double-during-teardown", f"{first_bastion_teardown},{first_bastion_teardown + 6}", abandons=True),
+    ]
 
 
-def wait_until(what: str, cond, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+def check(outcome: Outcome, factory: ClientFactory) -> list[str]:
+    """What went wrong with one interrupted run (empty = it held)."""
+    p, problems = outcome.point, []
+    if outcome.returncode != p.status:
+        problems.append(f"exit status {outcome.returncode}, expected {p.status}")
+    for bad in ("Traceback", "INTERNALERROR"):
+        if bad in outcome.out:
+            problems.append(f"printed {bad}")
+    tagged = find_tagged(factory, outcome.run_id)
+    listed_path = outcome.reports / "leftovers.json"
+    entries = json.loads(listed_path.read_text())["resources"] if listed_path.exists() else []
+    listed = {r["id"] for r in entries}
+    # A root volume goes with its instance (DeleteOnTermination): covered when its phase's instance is listed.
+    instance_phases = {r["phase"] for r in entries if r["kind"] == "instance"}
+    left = {f.id for f in tagged if not (f.kind == "volume" and f.tags.get("tdg:phase") in instance_phases)}
+    if left != listed:
+        problems.append(f"tagged resources {sorted(left)} but leftovers.json lists {sorted(listed)}")
+    if p.abandons and "abandoning teardown" not in outcome.out:
+        problems.append("the second signal did not abandon the teardown")
+    if not p.abandons and left:
+        problems.append(f"one signal left {len(left)} resource(s)")
+    if outcome.orphans:
+        problems.append(f"processes still alive: {list(outcome.orphans)}")
+    if "AWS API calls" not in outcome.out:
+        problems.append("no summary printed")
+    return [f"{p.name} (run {outcome.run_id}, calls {p.calls or p.boundary}): {x}" for x in problems]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_one_signal_mid_provisioning_tears_everything_down(sig: signal.Signals, factory: ClientFactory,
-                                                           moto_url: str, run_id: str, tmp_path: Path) -> None:
-    proc = start(moto_url, run_id, tmp_path, latency=0.1)
-    wait_until("three resources in the ledger", lambda: ledger_size(run_id) >= 3)
-    assert find_tagged(factory, run_id), "provisioning should have created tagged resources by now"
-    proc.send_signal(sig)
-    out, err = finish(proc)
-    assert proc.returncode == 2, out + err
-    assert "stopping and tearing down" in err
-    assert find_tagged(factory, run_id) == [], "resources of the interrupted run were left behind"
-    assert not (tmp_path / "leftovers.json").exists()
+def sweep(factory: ClientFactory, outcome: Outcome) -> None:
+    """Remove what an abandoned run left, from its leftovers.json (what `tdg sweep` does)."""
+    path = outcome.reports / "leftovers.json"
+    if path.exists():
+        Executor(RunContext(factory, outcome.run_id, "approved"), Ledger.load(path), sleep=lambda s: None).teardown()
 
 
-def test_second_signal_abandons_and_lists_leftovers(factory: ClientFactory, moto_url: str, run_id: str,
-                                                    tmp_path: Path) -> None:
-    proc = start(moto_url, run_id, tmp_path, latency=0.25)
-    wait_until("six resources in the ledger", lambda: ledger_size(run_id) >= 6)
-    proc.send_signal(signal.SIGTERM)
-    peak = ledger_size(run_id)
-    wait_until("teardown to start", lambda: 0 < ledger_size(run_id) < peak)
-    proc.send_signal(signal.SIGTERM)
-    out, err = finish(proc)
-    assert proc.returncode != 0, out + err
-    assert "abandoning teardown" in err
-    leftovers = json.loads((tmp_path / "leftovers.json").read_text())
-    assert leftovers["run_id"] == run_id
-    listed = {r["id"] for r in leftovers["resources"]}
-    still_there = {f.id for f in find_tagged(factory, run_id)}
-    assert listed and listed == still_there
-    # What the sweeper does with the file: tear the rest down by its ledger.
-    ledger = Ledger.load(tmp_path / "leftovers.json")
-    Executor(RunContext(factory, run_id, "approved"), ledger, sleep=lambda s: None).teardown()
-    assert find_tagged(factory, run_id) == []
+def test_a_signal_at_any_instant_leaves_nothing(factory: ClientFactory, moto_url: str, tmp_path: Path) -> None:
+    trace = tmp_path / "trace.tsv"
+    reference = run(moto_url, Point("reference", status=0), tmp_path, trace)
+    assert reference.returncode == 0, reference.out[-4000:]
+    assert find_tagged(factory, reference.run_id) == [] and not reference.orphans
+    chosen = points(trace_stages(trace))
+    assert len(chosen) >= 12
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        outcomes = list(pool.map(lambda p: run(moto_url, p, tmp_path), chosen))
+    problems = [x for o in outcomes for x in check(o, factory)]
+    for o in outcomes:
+        sweep(factory, o)
+    assert not problems, "\n".join(problems)
+    assert all(find_tagged(factory, o.run_id) == [] for o in outcomes)
