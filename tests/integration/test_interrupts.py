@@ -162,6 +162,8 @@ def test_a_signal_at_any_instant_leaves_nothing(factory: ClientFactory, moto_url
     reference = run(moto_url, Point("reference", status=0), tmp_path, trace)
     assert reference.returncode == 0, reference.out[-4000:]
     assert find_tagged(factory, reference.run_id) == [] and not reference.orphans
+    made = len(trace.read_text().splitlines())  # every call, the last Cost Explorer one included
+    assert f"run {reference.run_id}: {made} AWS API calls" in reference.out, reference.out[-2000:]
     chosen = points(trace_stages(trace))
     assert len(chosen) >= 12
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
