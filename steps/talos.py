@@ -9,6 +9,7 @@ from pytest_bdd import given, parsers, then
 
 from fixtures.talos import LabNode, TalosLab
 from provisioning import credits
+from provisioning.aws.bastion_state import read_template
 from provisioning.aws.client import ClientFactory
 from provisioning.aws.console import tail
 from provisioning.aws.credit_state import template_credits
@@ -209,8 +210,11 @@ def _(topology: Topology, talos_instances: tuple[InstanceState, ...], tdg_settin
 
 @then("no node's user-data holds a secret")
 def _(topology: Topology, talos_instances: tuple[InstanceState, ...], tdg_settings: RunSettings,
-      evidence: Evidence) -> None:
+      evidence: Evidence, talos_lab: TalosLab, aws: ClientFactory) -> None:
     evidence(tdg_settings.evidence)
-    found = _every_node(topology, talos_instances, ec2_check.user_data_clean, configured_secrets(),
+    secrets = configured_secrets()
+    found = _every_node(topology, talos_instances, ec2_check.user_data_clean, secrets,
                         found_only=tdg_settings.existing)
+    keys = [template_key(n) for n in topology.nodes if template_key(n) in talos_lab.ids]
+    found += ec2_check.templates_clean([read_template(aws, talos_lab.ids[k]) for k in keys], secrets)
     assert_clean(found, "secrets in user-data")

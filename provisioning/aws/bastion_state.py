@@ -187,6 +187,11 @@ def _template(ec2: Any, lt_id: str) -> TemplateState | None:
     return TemplateState(lt_id, str(items[0]["LaunchTemplateName"]), versions, tagging.from_aws(items[0].get("Tags")))
 
 
+def read_template(clients: ClientFactory, lt_id: str) -> TemplateState | None:
+    """A launch template's $Default and $Latest versions as EC2 records them (None when it is gone)."""
+    return _template(clients.client("ec2"), lt_id)
+
+
 def _key_pair(ec2: Any, kid: str) -> tuple[str, str, dict[str, str]] | None:
     try:
         with aws_call("DescribeKeyPairs"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from provisioning import tags as tagging
+from provisioning.aws.bastion_state import TemplateState
 from provisioning.aws.instance_state import InstanceState, VolumeState
 from provisioning.checks.secrets import scan
 from provisioning.phases.talos import PHASE, ROLE_KEY, instance_key
@@ -186,3 +187,9 @@ def attached_data_gb(instances: Iterable[InstanceState], nodes: Iterable[Node]) 
         if inst is not None:
             out[node.name] = sum(v.size_gib for v in inst.data_volumes)
     return out
+
+
+def templates_clean(templates: Iterable[TemplateState | None], secrets: Sequence[str]) -> list[str]:
+    """No launchable version ($Default, $Latest) of the nodes' launch templates holds a secret in its user-data."""
+    return [v for t in templates if t is not None for ver in t.versions
+            for v in scan(ver.user_data, f"launch template {t.id} v{ver.number} user-data", secrets)]

@@ -150,3 +150,17 @@ def test_the_data_volume_is_what_the_profile_asks_and_nothing_else(node: Node) -
     [tags] = check.data_volume(wants, replace(plain, volumes=(*plain.volumes, data(tags={}))), RUN)
     assert "lacks the run's tags" in tags
     assert check.attached_data_gb([replace(plain, volumes=(*plain.volumes, data()))], [node]) == {node.name: 100}
+
+
+def test_node_launch_templates_are_scanned_too() -> None:
+    from provisioning.aws.bastion_state import TemplateState, TemplateVersion
+
+    def version(n: int, user_data: str) -> TemplateVersion:
+        return TemplateVersion(n, ("$Latest",), "ami-1", "t4g.medium", "", "required", None, (), (), user_data)
+
+    clean = TemplateState("lt-1", "node", (version(1, "#!/bin/bash\necho boot-to-talos\n"),), {})
+    wg = "[Interface]\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"
+    leaked = TemplateState("lt-2", "node", (version(1, "x"), version(2, wg)), {})
+    assert check.templates_clean([clean, None], []) == []
+    found = check.templates_clean([clean, leaked], [])
+    assert found == ["launch template lt-2 v2 user-data: expected no secrets, found a WireGuard private key on line 2"]
