@@ -9,7 +9,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from provisioning import profiles
@@ -57,6 +57,7 @@ class RunSettings:
     record: Path | None = None
     replay: Path | None = None
     replay_speed: str = "instant"
+    consistency_lag_s: float | None = None
 
     @property
     def last_phase(self) -> str:
@@ -65,6 +66,10 @@ class RunSettings:
     @property
     def evidence(self) -> str:
         """How AWS state is observed in this run, in the report's words."""
+        if self.mode == "offline" and self.replay is None:
+            how = (f"eventually consistent EC2 and IAM, {self.consistency_lag_s:g} s lag" if self.consistency_lag_s
+                   else "eventual-consistency layer off")
+            return f"AWS API (moto server on loopback; {how})"
         return {"offline": "AWS API (moto server on loopback)",
                 "endpoint": f"AWS API (endpoint {self.endpoint})",
                 "live": "AWS API (live)"}[self.mode]
@@ -124,6 +129,21 @@ def build(*, aws_live: bool = False, aws_endpoint: str | None = None, profile: s
                        budget_usd_per_month=budget if budget is not None else topo.budget_usd_per_month,
                        strict_verdict=strict_verdict, stop_on_verdict=stop_on_verdict,
                        reports_dir=Path(reports_dir), record=_record_dir(record))
+
+
+MAX_CONSISTENCY_LAG_S = 5.0
+
+
+def with_consistency(s: RunSettings, *, enabled: bool, lag_s: float) -> RunSettings:
+    """Settings with the offline moto's eventual-consistency lag (None: off, or not the built-in moto).
+
+    Raises OptionError for a lag outside (0, MAX_CONSISTENCY_LAG_S] seconds.
+    """
+    if not 0 < lag_s <= MAX_CONSISTENCY_LAG_S:
+        raise OptionError("--consistency-lag", lag_s, f"must be more than 0 and at most {MAX_CONSISTENCY_LAG_S:g} "
+                                                     "seconds (the offline run waits it out after every create)")
+    on = enabled and s.mode == "offline" and s.replay is None
+    return replace(s, consistency_lag_s=lag_s if on else None)
 
 
 def _record_dir(record: str | Path | None) -> Path | None:

@@ -7,6 +7,8 @@ standard retries and timeouts, and event hooks that
   - refuse mutating calls in read-only (``--existing``) mode,
   - refuse a request that breaks an input rule of the AWS API reference before it is sent
     (provisioning/aws/request_rules.py; moto does not check them, AWS does),
+  - retry NotFound for a bounded time on calls naming an id created moments ago
+    (provisioning/aws/settle.py: EC2 is eventually consistent),
   - optionally add a fixed latency per call (benchmarks only),
   - optionally record or replay every call (``taps``: provisioning/recording/aws.py).
 """
@@ -30,6 +32,7 @@ from botocore.config import Config
 
 from provisioning.aws.callhook import CallHook
 from provisioning.aws.request_rules import check_request
+from provisioning.aws.settle import NewIds
 from provisioning.errors import GuardError, OptionError
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,9 @@ Mode = Literal["offline", "endpoint", "live"]
 READ_PREFIXES = ("Describe", "Get", "List", "Search", "Lookup")
 OFFLINE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
                        "aws_session_token": "testing"}
+# How long after a create a NotFound naming the new id is taken for "not visible yet" (EC2 guide:
+# "Eventual consistency in the Amazon EC2 API"; seconds are typical, a minute is generous).
+SETTLE_S = 60.0
 GLOBAL_SERVICE_REGIONS = {"pricing": "us-east-1", "ce": "us-east-1", "iam": "us-east-1"}
 
 
@@ -105,7 +111,8 @@ class ClientFactory:
 
     def __init__(self, *, region: str, mode: Mode, endpoint_url: str | None = None,
                  session: boto3.session.Session | None = None, read_only: bool = False,
-                 latency_s: float = 0.0, max_attempts: int = 5, taps: Sequence[Tap] = ()) -> None:
+                 latency_s: float = 0.0, max_attempts: int = 5, taps: Sequence[Tap] = (),
+                 settle_s: float = SETTLE_S) -> None:
         if mode != "live":
             if endpoint_url is None:
                 raise GuardError("offline runs need an endpoint: refusing to build AWS clients that would "
@@ -122,6 +129,7 @@ class ClientFactory:
         self.stage = "start"  # what the run is doing, for the offline call trace
         self._hook = CallHook() if mode != "live" else None
         self.taps = tuple(taps)
+        self.new_ids = NewIds(settle_s)
         if session is None:
             session = offline_session() if mode != "live" else boto3.session.Session()
         self._session = session
@@ -141,6 +149,7 @@ class ClientFactory:
                 c.meta.events.register("before-parameter-build", self._check_rules)
                 c.meta.events.register("before-call", self._before_call)
                 c.meta.events.register("before-send", self._before_send)
+                self.new_ids.attach(c)
                 for tap in self.taps:
                     tap.attach(c)
                 self._clients[key] = c
