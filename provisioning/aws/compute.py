@@ -27,6 +27,7 @@ from provisioning.waiting import wait_for
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 LIVE_STATES = ("pending", "running", "stopping", "stopped")
+UNKNOWN = "unknown"
 METADATA_KEYS = ("HttpTokens", "HttpPutResponseHopLimit", "HttpEndpoint", "HttpProtocolIpv6", "InstanceMetadataTags")
 EBS_KEYS = ("VolumeSize", "VolumeType", "Encrypted", "DeleteOnTermination", "Iops", "Throughput", "KmsKeyId",
             "SnapshotId")
@@ -203,14 +204,21 @@ def template_version(ctx: RunContext, template_id: str, version: str = "$Default
     return dict(versions[0]["LaunchTemplateData"])
 
 
-def profile_retry(op: str, call: Callable[[], T], timeout_s: float = 120, interval_s: float = 5) -> T:
+def profile_not_yet_usable(exc: AwsError) -> bool:
+    """True for the answer EC2 (InvalidParameterValue) and Auto Scaling (ValidationError) give while a new
+    instance profile has not reached them: "... Invalid IAM Instance Profile name" (or ARN)."""
+    return (exc.code in ("InvalidParameterValue", "ValidationError")
+            and "invalid iam instance profile" in str(exc).lower())
+
+
+def profile_retry(op: str, call: Callable[[], T], timeout_s: float = 120, interval_s: float = 1) -> T:
     """Run call, retrying while EC2 does not see a new instance profile yet (IAM is eventually consistent)."""
     def attempt() -> tuple[T | None, AwsError | None]:
         try:
             with aws_call(op):
                 return call(), None
         except AwsError as exc:
-            if exc.code == "InvalidParameterValue" and "profile" in str(exc).lower():
+            if profile_not_yet_usable(exc):
                 raise  # wait_for retries this one
             return None, exc
     result, error = wait_for(f"{op} accepting the new instance profile", attempt, timeout_s=timeout_s,
@@ -244,13 +252,18 @@ def run_arguments(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def instance_state(ctx: RunContext, rid: str) -> str:
-    """State name of an instance ('terminated' when EC2 no longer knows it)."""
+    """State name of an instance, or UNKNOWN when EC2 does not show it.
+
+    Never "terminated" for NotFound: right after RunInstances EC2 may not show the instance yet
+    (eventual consistency), and an instance taken for terminated would be dropped from the
+    ledger while it runs.
+    """
     try:
         items = _call("DescribeInstances", lambda: ctx.ec2.describe_instances(InstanceIds=[rid])["Reservations"])
     except NotFoundError:
-        return "terminated"
+        return UNKNOWN
     found = [i for r in items for i in r["Instances"] if i["InstanceId"] == rid]
-    return str(found[0]["State"]["Name"]) if found else "terminated"
+    return str(found[0]["State"]["Name"]) if found else UNKNOWN
 
 
 def _create_instance(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
@@ -268,8 +281,9 @@ def _create_instance(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> 
 def _instance_tags(ctx: RunContext, rid: str) -> dict[str, str] | None:
     try:
         items = _call("DescribeInstances", lambda: ctx.ec2.describe_instances(InstanceIds=[rid])["Reservations"])
-    except NotFoundError:
-        return None
+    except NotFoundError as exc:  # unknown, not gone: keep it in the ledger (the sweeper finds it by tag)
+        raise SetupError(f"instance {rid} is not shown by EC2 ({exc.code}); its state is unknown, so it is not "
+                         "taken for terminated and stays in the ledger") from exc
     found = [i for r in items for i in r["Instances"] if i["InstanceId"] == rid]
     if not found or found[0]["State"]["Name"] == "terminated":
         return None

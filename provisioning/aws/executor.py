@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 import provisioning.aws
 from provisioning.aws.inventory import find_tagged
 from provisioning.aws.kinds import REGISTRY, RunContext
 from provisioning.aws.ledger import Entry, Ledger
-from provisioning.errors import DependencyError, GuardError, NotFoundError, SetupError, TeardownError
+from provisioning.errors import DependencyError, GuardError, NotFoundError, SetupError, TdgError, TeardownError
 from provisioning.plan import Ref, ResourceSpec
 from provisioning.tags import PHASE_KEY, SPEC_KEY, is_ours
 
@@ -133,11 +135,18 @@ class Executor:
     def teardown(self, phase: str | None = None) -> None:
         """Destroy the run's resources (of one phase) in dependency order; raise one error listing failures.
 
-        Orphans (tagged with the run but missing from the ledger) are adopted first. Within a
-        kind, the newest goes first.
+        Orphans (tagged with the run but missing from the ledger) are adopted first; when that
+        scan fails (AccessDenied, throttling) the ledger is torn down all the same and the scan
+        is listed among the failures. Within a kind, the newest goes first.
         """
         failures: list[tuple[str, str]] = []
-        self.adopt_orphans(phase)
+        try:
+            self.adopt_orphans(phase)
+        except (TdgError, BotoCoreError, ClientError) as exc:  # AccessDenied, throttling: the ledger still holds
+            log.error("teardown: could not look for orphans of run %s (%s); tearing down what the ledger holds",
+                      self.ctx.run_id, exc)
+            failures.append((f"orphan scan of run {self.ctx.run_id}",
+                             f"could not run ({exc}); `tdg sweep --run-id {self.ctx.run_id}` finds what it missed"))
         entries = list(enumerate(self.ledger.entries(phase)))
         entries.sort(key=lambda pair: (DESTROY_ORDER.get(pair[1].kind, len(DESTROY_ORDER)), -pair[0]))
         for _, entry in entries:

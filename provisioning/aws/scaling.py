@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from provisioning import tags as tagging
+from provisioning.aws.compute import profile_retry
 from provisioning.aws.errors import aws_call
 from provisioning.aws.identity import resource_name
 from provisioning.aws.kinds import Kind, RunContext, register
@@ -64,11 +65,12 @@ def _create_group(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str
     name = resource_name(spec, ctx.run_id)
     tags = [{"ResourceId": name, "ResourceType": "auto-scaling-group", "Key": k, "Value": v,
              "PropagateAtLaunch": False} for k, v in sorted(ctx.tags(spec).items())]
-    with aws_call("CreateAutoScalingGroup"):
-        _asg(ctx).create_auto_scaling_group(
-            AutoScalingGroupName=name, LaunchTemplate={"LaunchTemplateId": p["launch_template"], "Version": "$Default"},
-            MinSize=int(p["min"]), MaxSize=int(p["max"]), DesiredCapacity=int(p["desired"]),
-            VPCZoneIdentifier=",".join(p["subnets"]), Tags=tags)
+    # The template names the instance profile made moments ago; Auto Scaling refuses it until IAM has
+    # propagated ("... Invalid IAM Instance Profile name"), as RunInstances does.
+    profile_retry("CreateAutoScalingGroup", lambda: _asg(ctx).create_auto_scaling_group(
+        AutoScalingGroupName=name, LaunchTemplate={"LaunchTemplateId": p["launch_template"], "Version": "$Default"},
+        MinSize=int(p["min"]), MaxSize=int(p["max"]), DesiredCapacity=int(p["desired"]),
+        VPCZoneIdentifier=",".join(p["subnets"]), Tags=tags))
     if int(p["desired"]) > 0:
         wait_for(f"an InService instance in Auto Scaling group {name}",
                  lambda: in_service(describe_group(ctx, name) or {}), timeout_s=900, interval_s=10)

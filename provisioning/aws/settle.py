@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
-ID_RE = re.compile(r"^[a-z]+(-[a-z]+)*-[0-9a-f]{8,17}$")
+ID_RE = re.compile(r"^[a-z]+-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 CREATING = ("Create", "Run", "Allocate", "Import")
 DELETING = ("Delete", "Terminate", "Release")
 NOT_A_RESOURCE = {"InvalidPermission.NotFound"}  # a rule, not an id: never "not yet"
