@@ -4,7 +4,8 @@ EC2 is eventually consistent ("Eventual consistency in the Amazon EC2 API"): rig
 create, a call naming the new id may answer `*.NotFound` although the id exists; the guide's
 advice is to retry with backoff. This is the one place that does it: the client factory
 attaches NewIds to every client, which
-  - remembers every id a Create/Run/Allocate/Import call returned, with the time,
+  - remembers every new id a Create/Run/Allocate/Import call returned (not the ids its request
+    named: the subnet and image of a RunInstances are not new), with the time,
   - forgets the ids a Delete/Terminate/Release call names (gone on purpose is not "not yet"),
   - answers botocore's needs-retry with a backoff delay when a call got a NotFound code and
     names an id younger than `window_s` (so the retrying ends at most window_s after the create).
@@ -26,6 +27,7 @@ CREATING = ("Create", "Run", "Allocate", "Import")
 DELETING = ("Delete", "Terminate", "Release")
 NOT_A_RESOURCE = {"InvalidPermission.NotFound"}  # a rule, not an id: never "not yet"
 FIRST_DELAY_S, MAX_DELAY_S = 0.05, 2.0
+NAMED_KEY = "tdg_named_ids"
 
 
 def ids_in(value: Any) -> Iterator[str]:
@@ -64,15 +66,19 @@ class NewIds:
             born = self._born.get(rid)
         return born is not None and self._clock() - born < self.window_s
 
-    def _after_call(self, model: Any, parsed: Any, **_: Any) -> None:
+    def _after_call(self, model: Any, parsed: Any, context: Any = None, **_: Any) -> None:
         if not model.name.startswith(CREATING) or not isinstance(parsed, dict) or "Error" in parsed:
             return
+        named = (context or {}).get(NAMED_KEY, set())  # ids the request named are not new
         now = self._clock()
         with self._lock:
             for rid in ids_in({k: v for k, v in parsed.items() if k != "ResponseMetadata"}):
-                self._born.setdefault(rid, now)
+                if rid not in named:
+                    self._born.setdefault(rid, now)
 
-    def _before_parameter_build(self, model: Any, params: Any, **_: Any) -> None:
+    def _before_parameter_build(self, model: Any, params: Any, context: Any = None, **_: Any) -> None:
+        if model.name.startswith(CREATING) and isinstance(context, dict):
+            context[NAMED_KEY] = set(ids_in(params))
         if model.name.startswith(DELETING):
             with self._lock:
                 for rid in ids_in(params):

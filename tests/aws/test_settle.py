@@ -81,6 +81,16 @@ def test_only_a_not_found_naming_a_young_id_is_retried_and_only_within_the_windo
     assert ids._needs_retry(nf, 1, **body) is None
 
 
+def test_ids_the_create_request_named_are_not_taken_for_new() -> None:
+    ids = NewIds(10.0)
+    model = type("M", (), {"name": "RunInstances"})()
+    context: dict[str, Any] = {}
+    ids._before_parameter_build(model=model, params={"SubnetId": "subnet-0123456789abcdef0"}, context=context)
+    ids._after_call(model=model, context=context, parsed={"Instances": [
+        {"InstanceId": "i-0123456789abcdef0", "SubnetId": "subnet-0123456789abcdef0"}]})
+    assert ids.young("i-0123456789abcdef0") and not ids.young("subnet-0123456789abcdef0")
+
+
 def test_a_deleted_id_is_forgotten_so_its_not_found_is_final() -> None:
     ids = NewIds(10.0)
     ids._after_call(model=type("M", (), {"name": "CreateVpc"})(), parsed={"Vpc": {"VpcId": "vpc-0123456789abcdef0"}})
