@@ -99,15 +99,18 @@ def test_a_deleted_id_is_forgotten_so_its_not_found_is_final() -> None:
     assert not ids.young("vpc-0123456789abcdef0")
 
 
-def test_follow_up_calls_after_a_create_succeed_with_the_retry_and_fail_without(consistent: None, moto_url: str,
+def test_follow_up_calls_after_a_create_succeed_with_the_retry_and_fail_without(consistent: World, moto_url: str,
                                                                                 run_id: str) -> None:
     ctx = RunContext(factory_for(moto_url), run_id, "approved")
     vpc, subnet = create_network(ctx)  # CreateSubnet then ModifySubnetAttribute at once: retried, succeeds
     assert subnet.startswith("subnet-")
+    frozen = consistent.clock()
+    consistent.clock = lambda: frozen  # however slow the machine, the next subnet stays young
     bare = RunContext(factory_for(moto_url, settle_s=0), run_id, "approved")
     with pytest.raises(NotFoundError, match="InvalidSubnetID.NotFound"):
         REGISTRY["subnet"].create(bare, network_specs()[1], {**network_specs()[1].params, "vpc": vpc,
                                                              "cidr": "10.66.1.0/24"})
+    consistent.clock = lambda: frozen + 10 * LAG
     for s in ctx.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]:
         ctx.ec2.delete_subnet(SubnetId=s["SubnetId"])
     ctx.ec2.delete_vpc(VpcId=vpc)
