@@ -34,8 +34,11 @@ Feature: 02 Bastion: a fixed-address bastion with registry caches, the boot-to-t
     Then the bastion and its launch template require IMDSv2
     And the bastion's launch template sets the CPU credit mode the profile asks for
     And the bastion's root volume is encrypted gp3 of the planned size
-    And no secret is in the bastion's user-data or launch template
     And the bastion's interface carries only the bastion security group, whose SSH rule phase 01 checks
+
+  @posture
+  Scenario: No secret is in the bastion's user-data or launch template
+    Then no secret is in the bastion's user-data or launch template
 
   @created_by_run
   Scenario: Everything the bastion phase created carries the run's tags

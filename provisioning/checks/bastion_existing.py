@@ -83,6 +83,11 @@ def user_data_of(s: BastionState) -> tuple[str, str]:
     return "", "no instance or launch template"
 
 
+def _code(user_data: str) -> str:
+    """The user-data without its comment lines (a comment that names a service does not start it)."""
+    return "\n".join(ln for ln in user_data.splitlines() if not ln.lstrip().startswith("#"))
+
+
 def _mentions(text: str, token: str) -> bool:
     return re.search(rf"(?<![\w.-]){re.escape(token)}(?![\w-])", text) is not None
 
@@ -95,7 +100,7 @@ def services_in_user_data(t: Topology, user_data: str, where: str, caches: Itera
     """
     if not user_data.strip():
         return [f"{where}: expected user-data that starts the bastion's services, found none"]
-    out = []
+    user_data, out = _code(user_data), []
     for c in caches:
         host = str(c["remote"]).split("://", 1)[-1].rstrip("/")
         if not (_mentions(user_data, str(c["port"])) and _mentions(user_data, host)):
@@ -110,6 +115,7 @@ def services_in_user_data(t: Topology, user_data: str, where: str, caches: Itera
 
 def forwarding_in_user_data(t: Topology, user_data: str, where: str) -> list[str]:
     """IPv4 forwarding and a MASQUERADE rule are in the user-data exactly when the profile makes the bastion an exit."""
+    user_data = _code(user_data)
     forward = re.search(r"net\.ipv4\.ip_forward\s*=\s*1", user_data) is not None
     masquerade = "MASQUERADE" in user_data
     if t.bastion.nat_for_nodes:

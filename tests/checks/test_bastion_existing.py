@@ -87,6 +87,7 @@ def test_the_real_user_data_starts_the_design_services() -> None:
 def test_forwarding_exactly_when_the_profile_makes_the_bastion_the_exit() -> None:
     approved, sandbox = profiles.load("approved"), profiles.load("sandbox-eu")
     assert design.forwarding_in_user_data(approved, USER_DATA, "here") == []
+    assert design.forwarding_in_user_data(sandbox, "# no ip_forward, no MASQUERADE here\necho ok\n", "here") == []
     no_nat = USER_DATA.replace("MASQUERADE", "ACCEPT")
     assert design.forwarding_in_user_data(approved, no_nat, "here") == [
         "here user-data: expected a MASQUERADE rule (the bastion is the nodes' exit), found none"]

@@ -38,7 +38,7 @@ def test_the_committed_bundle_is_small_and_replays_with_no_network(tmp_path: Pat
     result = run_suite("features/", "--replay", str(COMMITTED), *NO_NETWORK, reports=tmp_path)
     out = result.stdout + result.stderr
     assert result.returncode == 0, f"{REGENERATE}\n{out[-6000:]}"
-    assert "replay outcomes identical to the recorded run's (23 scenarios)" in out, out[-3000:]
+    assert "replay outcomes identical to the recorded run's (24 scenarios)" in out, out[-3000:]
     recorded = json.loads((COMMITTED / "manifest.json").read_text(encoding="utf-8"))["results_text"]
     assert (tmp_path / "results.txt").read_text(encoding="utf-8") == recorded, "TEST RESULTS block differs"
 
