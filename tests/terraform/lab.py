@@ -1,0 +1,124 @@
+"""A Terraform-built lab on a loopback moto server, for the --existing tests (offline, nothing downloaded).
+
+Terraform and the AWS provider come from this machine: `terraform` on PATH and the provider in
+a filesystem mirror (TDG_TF_PLUGIN_MIRROR, default /opt/tf-plugins). The CLI configuration this
+module writes allows that mirror only, so `terraform init` can never download anything; the
+provider talks to the moto endpoint on 127.0.0.1 only, with fake keys.
+
+moto 5.2.5 renders a subnet's IPv6 association state as "{'State': 'associated'}" instead of
+"associated", and the provider waits for "associated" forever; and it knows no AWS managed
+policy unless loaded at start-up, so attaching AmazonSSMManagedInstanceCore (as the operator's
+Terraform does) is refused. moto_for_terraform() fixes the rendering and adds the managed
+policies a lab attaches (from moto's own bundled copy) in the moto running in this process,
+while the lab exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+MIRROR_ENV = "TDG_TF_PLUGIN_MIRROR"
+DEFAULT_MIRROR = "/opt/tf-plugins"
+PROVIDER = ("registry.terraform.io", "hashicorp", "aws", "5.100.0", "linux_amd64")
+CLI_CONFIG = """provider_installation {{
+  filesystem_mirror {{
+    path    = "{mirror}"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }}
+}}
+"""
+
+
+def missing() -> str | None:
+    """Why a Terraform lab cannot be built on this machine (None when it can)."""
+    if shutil.which("terraform") is None:
+        return "terraform is not on PATH (the Terraform lab test needs terraform >= 1.5 installed locally)"
+    mirror = Path(os.environ.get(MIRROR_ENV, DEFAULT_MIRROR))
+    provider = mirror.joinpath(*PROVIDER)
+    if not provider.is_dir():
+        return (f"the AWS provider {PROVIDER[3]} is not in a filesystem mirror at {provider} "
+                f"(set {MIRROR_ENV}; nothing is downloaded)")
+    return None
+
+
+MANAGED_POLICIES = ("AmazonSSMManagedInstanceCore",)
+
+
+@contextmanager
+def moto_for_terraform() -> Iterator[None]:
+    """Render subnet IPv6 association states as EC2 does ("associated") and know AWS's managed SSM policy."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ec2.models.subnets import Subnet
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy, iam_backends
+
+    iam = iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    data = json.loads(aws_managed_policies_data)
+    added = [AWSManagedPolicy.from_data(name, DEFAULT_ACCOUNT_ID, iam.region_name, data[name])
+             for name in MANAGED_POLICIES if name in data]
+    added = [p for p in added if p.arn not in iam.managed_policies]
+    for policy in added:
+        iam.managed_policies[policy.arn] = policy
+
+    original = Subnet.ipv6_cidr_block_association_set
+
+    def faithful(self: Any) -> list[dict[str, Any]]:
+        return [{"ipv6CidrBlock": a["ipv6CidrBlock"], "associationId": a["associationId"],
+                 "ipv6CidrBlockState": {"state": a["ipv6CidrBlockState"]["State"]}}
+                for a in self.ipv6_cidr_block_associations.values()
+                if a["ipv6CidrBlockState"]["State"] == "associated"]
+
+    Subnet.ipv6_cidr_block_association_set = property(faithful)  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        Subnet.ipv6_cidr_block_association_set = original  # type: ignore[method-assign]
+        for policy in added:
+            iam.managed_policies.pop(policy.arn, None)
+
+
+class TerraformLab:
+    """One Terraform working directory (a copy of a configuration under tests/terraform/) and its state."""
+
+    def __init__(self, config: str, workdir: Path, endpoint: str) -> None:
+        if not endpoint.startswith(("http://127.", "http://localhost")):
+            raise ValueError(f"{endpoint}: the Terraform lab talks to a loopback endpoint only")
+        self.dir = workdir / config
+        shutil.copytree(HERE / config, self.dir)
+        self.endpoint = endpoint
+        rc = workdir / "terraform.rc"
+        rc.write_text(CLI_CONFIG.format(mirror=os.environ.get(MIRROR_ENV, DEFAULT_MIRROR)), encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_"))}
+        self.env = {**env, "TF_CLI_CONFIG_FILE": str(rc), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1",
+                    "TF_DATA_DIR": str(self.dir / ".terraform")}
+
+    def _run(self, *args: str, timeout: float = 240) -> str:
+        done = subprocess.run(["terraform", *args, "-no-color", "-input=false"], cwd=self.dir, env=self.env,
+                              text=True, capture_output=True, timeout=timeout, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"terraform {args[0]} failed ({done.returncode}):\n{done.stdout[-3000:]}\n"
+                               f"{done.stderr[-3000:]}")
+        return done.stdout + done.stderr
+
+    def init(self) -> None:
+        """terraform init from the filesystem mirror only."""
+        self._run("init", "-get=false")
+
+    def apply(self, variables: Mapping[str, str] | None = None) -> None:
+        """terraform apply with the endpoint and the given variables (the state is kept between applies)."""
+        args = [f"-var=endpoint={self.endpoint}"] + [f"-var={k}={v}" for k, v in (variables or {}).items()]
+        # -refresh=false: nothing but these applies changes the lab, so the state is the truth (and moto's
+        # refresh of instances costs the provider's 10 s waits)
+        self._run("apply", "-auto-approve", "-refresh=false", "-parallelism=8", *args)
+
+    def destroy(self) -> None:
+        """terraform destroy (test clean-up; the suite itself never deletes what it did not create)."""
+        self._run("destroy", "-auto-approve", "-refresh=false", f"-var=endpoint={self.endpoint}")
