@@ -90,9 +90,9 @@ def run(moto_url: str, point: Point, workdir: Path, trace: Path | None = None) -
     cmd = suite_command("features/", "--phase", "talos", "--aws-endpoint", moto_url, "--run-id", run_id,
                         reports=reports)
     try:
-        done = subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=True, timeout=240, check=False)
+        done = subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=True, timeout=900, check=False)
     except subprocess.TimeoutExpired as exc:
-        raise AssertionError(f"{point.name}: the suite did not stop within 240 s") from exc
+        raise AssertionError(f"{point.name}: the suite did not stop within 900 s") from exc
     return Outcome(point, run_id, done.returncode, done.stdout + done.stderr, reports, orphans(mark))
 
 

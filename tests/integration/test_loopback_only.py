@@ -3,7 +3,7 @@
 The whole offline run (all four phases, the in-process moto server, the kube stand-in, the
 bastion stand-in's Python daemons) runs with an audit hook in every Python process
 (netaudit/sitecustomize.py) that records each connect, sendto and name lookup that is not a
-literal loopback address, and every reverse lookup. Where `unshare -rn` works, the run is
+literal loopback address, and every reverse lookup. Run as root (where `unshare -n` works), it is
 also inside a network namespace that has only a loopback interface, so nothing else (sshd,
 dnsmasq, docker-registry, curl) can reach past 127.0.0.0/8 either: a stand-in that needed the
 outside would fail its scenario.
@@ -27,15 +27,19 @@ AUDIT_DIR = Path(__file__).resolve().parent / "netaudit"
 
 
 def loopback_namespace() -> list[str]:
-    """The prefix that runs a command in a fresh network namespace with only lo up, or [] where not allowed."""
+    """The prefix that runs a command in a fresh network namespace with only lo up, or [] where not allowed.
+
+    Root only: in a user namespace (`unshare -rn`) sshd cannot drop privileges, so the bastion
+    stand-in could not run; elsewhere the audit hook alone does the proving.
+    """
     unshare = shutil.which("unshare")
     ip = shutil.which("ip")
-    if not unshare or not ip:
+    if not unshare or not ip or os.geteuid() != 0:
         return []
-    probe = subprocess.run([unshare, "-rn", ip, "link", "set", "lo", "up"], capture_output=True, check=False)
+    probe = subprocess.run([unshare, "-n", ip, "link", "set", "lo", "up"], capture_output=True, check=False)
     if probe.returncode != 0:
         return []
-    return [unshare, "-rn", "sh", "-c", f'{ip} link set lo up && exec "$@"', "sh"]
+    return [unshare, "-n", "sh", "-c", f'{ip} link set lo up && exec "$@"', "sh"]
 
 
 def audited_env(log: Path) -> dict[str, str]:
