@@ -39,6 +39,12 @@ log = logging.getLogger(__name__)
 
 Mode = Literal["offline", "endpoint", "live"]
 READ_PREFIXES = ("Describe", "Get", "List", "Search", "Lookup")
+# Calls that bring something into being or attach it (a reused run makes none of them) ...
+CREATE_PREFIXES = ("Create", "Run", "Allocate", "Import", "Request", "Register", "Put", "Add", "Associate",
+                   "Attach", "Authorize")
+# ... and calls that take something away (teardown); every other non-read call is a change in place.
+DELETE_PREFIXES = ("Delete", "Terminate", "Release", "Deregister", "Remove", "Disassociate", "Detach", "Revoke")
+CallClass = Literal["read", "create", "delete", "change"]
 OFFLINE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
                        "aws_session_token": "testing"}
 # How long after a create a NotFound naming the new id is taken for "not visible yet" (EC2 guide:
@@ -82,6 +88,17 @@ def check_endpoint(url: str) -> str:
     return url
 
 
+def call_class(operation: str) -> CallClass:
+    """Which of read, create, delete or change an API operation (e.g. 'RunInstances') is."""
+    if operation.startswith(READ_PREFIXES):
+        return "read"
+    if operation.startswith(CREATE_PREFIXES):
+        return "create"
+    if operation.startswith(DELETE_PREFIXES):
+        return "delete"
+    return "change"
+
+
 @dataclass
 class CallLog:
     """Counts API calls per service and operation (thread-safe)."""
@@ -104,6 +121,16 @@ class CallLog:
         """Number of calls that were not reads."""
         with self.lock:
             return sum(n for k, n in self.counts.items() if not k.split(":", 1)[1].startswith(READ_PREFIXES))
+
+    def summary(self) -> dict[str, Any]:
+        """Totals, calls per class (read/create/delete/change) and per service:operation, for reports."""
+        with self.lock:
+            counts = dict(sorted(self.counts.items()))
+        classes: dict[str, int] = {"read": 0, "create": 0, "delete": 0, "change": 0}
+        for key, n in counts.items():
+            classes[call_class(key.split(":", 1)[1])] += n
+        return {"total": sum(counts.values()), "mutating": sum(classes.values()) - classes["read"],
+                "classes": classes, "operations": counts}
 
 
 class ClientFactory:

@@ -165,13 +165,17 @@ def tag_instance(ctx: RunContext, instance_id: str, extra: Mapping[str, str]) ->
     """Add per-node tags (the role) to an instance, its volumes and its interfaces.
 
     The run's identity tags are set in the create calls; the compute kinds take no per-spec
-    tags, so the role follows right after (idempotent; tags are not identity).
+    tags, so the role follows right after (idempotent; tags are not identity). An instance that
+    already carries them (a kept run adopted by --reuse) is left alone: one CreateTags call
+    tags the instance, its volumes and interfaces together.
     """
     if not extra:
         return
     with aws_call("DescribeInstances"):
         found = [i for r in ctx.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
                  for i in r["Instances"]]
+    if found and all(extra.items() <= tagging.from_aws(i.get("Tags")).items() for i in found):
+        return
     resources = [instance_id]
     for inst in found:
         resources += [m["Ebs"]["VolumeId"] for m in inst.get("BlockDeviceMappings", []) if "Ebs" in m]

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from provisioning.aws.client import ClientFactory, check_endpoint
+from provisioning.aws.client import ClientFactory, call_class, check_endpoint
 from provisioning.errors import GuardError, OptionError
 
 
@@ -51,3 +51,28 @@ def test_every_call_is_counted(moto_url: str) -> None:
     factory.client("ec2").describe_vpcs()
     factory.client("ec2").describe_subnets()
     assert factory.calls.counts["ec2:DescribeVpcs"] == 1 and factory.calls.total == 2
+
+
+@pytest.mark.parametrize(("operation", "kind"), [
+    ("DescribeVpcs", "read"), ("GetRole", "read"), ("ListRoleTags", "read"),
+    ("CreateVpc", "create"), ("RunInstances", "create"), ("AllocateAddress", "create"),
+    ("ImportKeyPair", "create"), ("AuthorizeSecurityGroupIngress", "create"), ("PutRolePolicy", "create"),
+    ("AddRoleToInstanceProfile", "create"), ("AttachInternetGateway", "create"), ("CreateTags", "create"),
+    ("DeleteVpc", "delete"), ("TerminateInstances", "delete"), ("ReleaseAddress", "delete"),
+    ("RevokeSecurityGroupIngress", "delete"), ("RemoveRoleFromInstanceProfile", "delete"),
+    ("ModifyInstanceAttribute", "change"), ("StopInstances", "change"),
+])
+def test_each_operation_falls_in_one_class(operation: str, kind: str) -> None:
+    assert call_class(operation) == kind
+
+
+def test_the_summary_counts_each_class_and_operation(moto_url: str) -> None:
+    factory = ClientFactory(region="eu-west-1", mode="offline", endpoint_url=moto_url)
+    ec2 = factory.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.98.0.0/16")["Vpc"]["VpcId"]
+    ec2.describe_vpcs(VpcIds=[vpc])
+    ec2.delete_vpc(VpcId=vpc)
+    summary = factory.calls.summary()
+    assert summary["classes"] == {"read": 1, "create": 1, "delete": 1, "change": 0}
+    assert summary["total"] == 3 and summary["mutating"] == 2
+    assert summary["operations"] == {"ec2:CreateVpc": 1, "ec2:DeleteVpc": 1, "ec2:DescribeVpcs": 1}

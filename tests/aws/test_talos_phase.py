@@ -197,3 +197,17 @@ def test_instances_are_created_concurrently(run_id: str, topo: Topology, monkeyp
     finally:
         monkeypatch.setitem(REGISTRY, "instance", original)
         ex.teardown()
+
+
+def test_launching_over_a_kept_phase_adopts_it_and_creates_nothing(launched: Launched, moto_url: str) -> None:
+    """A --reuse session finds the nodes by tag: no create, run or tag call, the same instances."""
+    fresh = ClientFactory(region="eu-west-1", mode="offline", endpoint_url=moto_url)
+    ex = Executor(RunContext(fresh, launched.run_id, launched.topo.name, launched.topo.tags),
+                  Ledger(launched.run_id), sleep=lambda s: None)
+    ex.ensure([*plan(launched.topo, ("network",)), *[s for s in plan(launched.topo, ("bastion",))
+                                                      if s.key == bastion.KEY_PAIR]])
+    ids = phase.launch(ex, plan(launched.topo, (phase.PHASE,)))
+    assert {k: ids[k] for k in launched.ids} == launched.ids
+    summary = fresh.calls.summary()
+    assert summary["classes"]["create"] == 0, summary["operations"]
+    assert summary["mutating"] == 0, summary["operations"]

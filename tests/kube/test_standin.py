@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import stat
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -112,3 +114,24 @@ def test_an_empty_node_list_or_unknown_role_is_refused() -> None:
 def test_the_evidence_label_says_reconstructed_never_recorded() -> None:
     label = evidence_label()
     assert "reconstructed from cozystack/cozystack v1.3.3" in label and "recorded" not in label
+
+
+def test_what_an_install_created_survives_into_the_next_session(approved: Topology, tmp_path: Path) -> None:
+    """A kept run's cluster still holds what the first session installed (replayed through the model);
+    without the file a new stand-in starts empty."""
+    kept, nodes, plan = tmp_path / "kube-standin.json", nodes_from_topology(approved), render_install(approved)
+    charts = [c.release for c in plan.charts]
+    rc = "/apis/node.k8s.io/v1/runtimeclasses"
+    with start_standin(nodes, charts=charts, kept=kept) as first:
+        done = apply(plan.objects, api_client(first.url, live=False))
+        assert "patched" not in {d.action for d in done}
+        uid = get(first, f"{rc}/wasmtime-spin-v2")["metadata"]["uid"]
+        releases = sorted(h["metadata"]["name"] for h in get(first, HRS)["items"])
+    assert releases and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    with start_standin(nodes, charts=charts, kept=kept) as second:
+        assert get(second, f"{rc}/wasmtime-spin-v2")["metadata"]["uid"] == uid
+        assert sorted(h["metadata"]["name"] for h in get(second, HRS)["items"]) == releases
+        again = apply(plan.objects, api_client(second.url, live=False))
+        assert {d.action for d in again} <= {"patched", "exists"}, again
+    with start_standin(nodes, charts=charts) as fresh:
+        assert get(fresh, rc)["items"] == [] and get(fresh, HRS)["items"] == []
