@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -209,3 +211,11 @@ def test_standin_never_opens_a_socket(standin: Make, tmp_path: Path, talosconfig
                               timeout=30, check=False)
         assert done.returncode == 0, done.stderr
         assert "network use" not in done.stderr
+
+
+def test_the_state_holding_an_accepted_config_is_readable_by_its_owner_only(standin: Make, tmp_path: Path) -> None:
+    """apply-config records the config (with the cluster's keys) in the state file, which a kept run keeps."""
+    standin([GATEWAY])
+    state = tmp_path / "talos-state.json"
+    assert json.loads(state.read_text(encoding="utf-8"))["nodes"][0]["applied"]
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600
