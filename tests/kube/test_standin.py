@@ -112,8 +112,11 @@ def test_an_empty_node_list_or_unknown_role_is_refused() -> None:
 
 
 def test_the_evidence_label_says_reconstructed_never_recorded() -> None:
+    from fixtures.reporting import kube_evidence
+
     label = evidence_label()
     assert "reconstructed from cozystack/cozystack v1.3.3" in label and "recorded" not in label
+    assert kube_evidence() == label  # what every offline CozyStack step's report entry says
 
 
 def test_what_an_install_created_survives_into_the_next_session(approved: Topology, tmp_path: Path) -> None:
