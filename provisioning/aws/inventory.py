@@ -9,6 +9,7 @@ from typing import Any
 from provisioning import tags as tagging
 from provisioning.aws.client import ClientFactory
 from provisioning.aws.errors import aws_call
+from provisioning.errors import NotFoundError
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,11 @@ def _iam(clients: ClientFactory, run_id: str | None) -> list[Found]:
             items = [i for page in iam.get_paginator(op).paginate(PathPrefix="/tdg/") for i in page[key]]
         name_key = "RoleName" if kind == "iam_role" else "InstanceProfileName"
         for item in items:
-            with aws_call(op):
-                tags = tagging.from_aws(tag_reader(item[name_key]))
+            try:
+                with aws_call(op):
+                    tags = tagging.from_aws(tag_reader(item[name_key]))
+            except NotFoundError:  # deleted since the listing (another run's teardown, a sweeper): not there
+                continue
             if _matches(tags, run_id):
                 out.append(Found(kind, item[name_key], tags))
     return out
