@@ -7,9 +7,10 @@ CRD is not installed reads as an empty tuple (logged); any other API error raise
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import urllib3
 from kubernetes import client
@@ -24,6 +25,25 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 EXTENSION_PREFIX = "extensions.talos.dev/"
 REQUEST_TIMEOUT_S = 30
+
+
+class Transport(Protocol):
+    """Where a run's Kubernetes requests go instead of straight to the API (a recording or a replay)."""
+
+    def attach(self, api: client.ApiClient) -> None: ...
+
+
+_TRANSPORTS: list[Transport] = []
+
+
+@contextmanager
+def transport(tap: Transport) -> Iterator[None]:
+    """Attach tap to every ApiClient api_client() builds in the block (the run's recording or replay)."""
+    _TRANSPORTS.append(tap)
+    try:
+        yield
+    finally:
+        _TRANSPORTS.remove(tap)
 
 
 class KubeApiError(SetupError):
@@ -56,7 +76,10 @@ def api_client(url: str, *, live: bool, ca_file: str | None = None, cert_file: s
         cfg.api_key_prefix = {"authorization": "Bearer"}
     log.debug("kubernetes client for %s (ca=%s, client cert=%s, token=%s)", cfg.host, bool(ca_file),
               bool(cert_file), bool(token))
-    return client.ApiClient(cfg)
+    api = client.ApiClient(cfg)
+    if _TRANSPORTS:
+        _TRANSPORTS[-1].attach(api)
+    return api
 
 
 @dataclass(frozen=True)

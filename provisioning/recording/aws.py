@@ -59,8 +59,12 @@ class AwsRecording:
         raw = context.pop(RAW, None)
         raw = copy.deepcopy(parsed) if raw is None else raw
         answer = {k: v for k, v in raw.items() if k != "ResponseMetadata"}
+        began = context.get(STARTED, time.monotonic())
         self.recorder.add("aws", _key(model, context), {"status": http_response.status_code, "parsed": answer},
-                          began=context.get(STARTED, time.monotonic()))
+                          began=began)
+        if model.name == "GetConsoleOutput" and isinstance(parsed, dict):  # decoded by botocore by now
+            self.recorder.add("console", {"kind": "console", "instance": parsed.get("InstanceId", "")},
+                              {"text": parsed.get("Output") or "", "evidence": "EC2 GetConsoleOutput"}, began=began)
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,10 @@ def normalize(value: Any, key: str = "") -> Any:
     if isinstance(value, Mapping):
         return {str(k): normalize(v, str(k)) for k, v in sorted(value.items())}
     if isinstance(value, list | tuple):
-        return [normalize(v) for v in value]
+        items = [normalize(v) for v in value]
+        if key.endswith("Ids") and all(isinstance(v, str) for v in items):
+            return sorted(items)  # a set of ids: concurrent launches finish in any order
+        return items
     return value
 
 

@@ -26,6 +26,7 @@ BARE_ACCOUNT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 BASE64 = re.compile(r"^[A-Za-z0-9+/]{40,}={0,2}$")
 DOC_HOME = "2001:db8::10"
 PEM_BLOCK = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", re.S)
+B64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/=]{20,}")  # base64 of "-----BEGIN": kubeconfig key data
 SECRET_KEYS = re.compile(r"(?i)^(SecretAccessKey|SessionToken|AccessKeyId|KeyMaterial|PrivateKey|Password)$")
 
 
@@ -60,7 +61,7 @@ class Redactor:
         """Return text with every secret, key shape, account id and the home address replaced."""
         if BASE64.match(text):
             text = self._base64(text)
-        text = PEM_BLOCK.sub(REDACTED, text)
+        text = B64_PEM.sub(_pem_blob, PEM_BLOCK.sub(REDACTED, text))
         for secret in self.secrets:  # the scanner's values and shapes; accounts are masked below, ARNs stay ARNs
             text = text.replace(secret, REDACTED)
         for pattern in KEY_SHAPES.values():
@@ -99,6 +100,15 @@ class Redactor:
         found += [f"bundle: account id {a[:4]}****{a[-4:]}" for a in self.accounts if a in text]
         found += [f"bundle: the operator's home address {h}" for h in _home_forms(self.home) if h in text]
         return found
+
+
+def _pem_blob(match: re.Match[str]) -> str:
+    """A base64 PEM blob: withheld when it holds a private key (certificates stay)."""
+    try:
+        inner = base64.b64decode(match.group(0) + "==", validate=False).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return REDACTED
+    return REDACTED if "PRIVATE KEY" in inner else match.group(0)
 
 
 def _looks_like_account(text: str) -> bool:

@@ -21,6 +21,7 @@ from typing import Any
 from provisioning.aws.console import ConsoleSource
 from provisioning.checks.secrets import configured_secrets
 from provisioning.data import load_data
+from provisioning.recording.adapters import KubeRecording, KubeReplay, TalosRecording, TalosReplay
 from provisioning.recording.aws import AwsRecording, AwsReplay
 from provisioning.recording.bundle import BundleError, Player, Recorder, load
 from provisioning.recording.host import RecordingConsole, RecordingHost, ReplayConsole, ReplayHost
@@ -60,6 +61,8 @@ class Recording:
     def __post_init__(self) -> None:
         self.recorder = Recorder(self.redactor)
         self.aws = AwsRecording(self.recorder)
+        self.talos = TalosRecording(self.recorder)
+        self.kube = KubeRecording(self.recorder)
 
     def fact(self, name: str, value: Mapping[str, Any]) -> None:
         """Keep something a stand-in or the run chose (ports, paths), for the replay to use as the run did."""
@@ -97,6 +100,8 @@ class Replay:
         self.player = Player(channels, self.speed)
         self.redactor = Redactor.for_run((), (), None, self.manifest.get("doc_home"))
         self.aws = AwsReplay(self.player, self.redactor)
+        self.talos = TalosReplay(self.player)
+        self.kube = KubeReplay(self.player)
 
     @property
     def label(self) -> str:

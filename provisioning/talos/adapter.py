@@ -10,15 +10,17 @@ path only: its contents are never read, logged or put in an error message.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from provisioning.data import load_data
 from provisioning.errors import SetupError
@@ -42,6 +44,31 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 HEALTH_MARGIN_S = 60.0
+TIMED_OUT = -9999  # returncode standing for "no answer within the timeout" (never a real exit code)
+
+
+class Transport(Protocol):
+    """Where a run's talosctl calls go instead of straight to the binary (a recording or a replay).
+
+    execute runs the call for real (argv, binary and talosconfig checks, runner); a recording
+    calls it and keeps the result, a replay answers without it.
+    """
+
+    def run(self, talosctl: Talosctl, nodes: Sequence[str], args: Sequence[str], timeout_s: float,
+            execute: Callable[[], subprocess.CompletedProcess[str]]) -> subprocess.CompletedProcess[str]: ...
+
+
+_TRANSPORTS: list[Transport] = []
+
+
+@contextmanager
+def transport(tap: Transport) -> Iterator[None]:
+    """Send every Talosctl call of the block through tap (the run's recording or replay)."""
+    _TRANSPORTS.append(tap)
+    try:
+        yield
+    finally:
+        _TRANSPORTS.remove(tap)
 
 
 class TalosctlNotFound(SetupError):
@@ -132,18 +159,25 @@ class Talosctl:
     def run(self, nodes: Sequence[str], args: Sequence[str], *, timeout_s: float | None = None,
             check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run talosctl <args> against nodes; raise TalosctlError on non-zero exit when check is set."""
-        argv = self._argv(nodes, args)
         limit = self.timeout_s if timeout_s is None else timeout_s
         log.debug("talosctl %s (nodes %s, timeout %.0fs)", " ".join(args), ",".join(nodes), limit)
-        try:
-            done = self.runner(argv, capture_output=True, text=True, timeout=limit, check=False,
-                               env=dict(self.env) if self.env is not None else None)
-        except subprocess.TimeoutExpired as exc:
-            stderr = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-            raise TalosctlError(args, None, f"{stderr}\nno answer within {limit:.0f}s") from exc
+        execute = functools.partial(self._execute, nodes, args, limit)
+        done = _TRANSPORTS[-1].run(self, nodes, args, limit, execute) if _TRANSPORTS else execute()
+        if done.returncode == TIMED_OUT:
+            raise TalosctlError(args, None, done.stderr)
         if check and done.returncode != 0:
             raise TalosctlError(args, done.returncode, done.stderr)
         return done
+
+    def _execute(self, nodes: Sequence[str], args: Sequence[str], limit: float) -> subprocess.CompletedProcess[str]:
+        """Run the binary; a timeout comes back as returncode TIMED_OUT with what it printed."""
+        argv = self._argv(nodes, args)
+        try:
+            return self.runner(argv, capture_output=True, text=True, timeout=limit, check=False,
+                               env=dict(self.env) if self.env is not None else None)
+        except subprocess.TimeoutExpired as exc:
+            stderr = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+            return subprocess.CompletedProcess(argv, TIMED_OUT, "", f"{stderr}\nno answer within {limit:.0f}s")
 
     def get(self, resource: str, nodes: Sequence[str], *, resource_id: str | None = None,
             namespace: str | None = None) -> list[dict[str, Any]]:

@@ -54,3 +54,10 @@ def test_recorder_refuses_to_write_what_still_leaks(tmp_path: pytest.TempPathFac
     rec.entries["ssh"].append({"key": {}, "answer": {"stdout": TS_KEY}})  # bypassing add(): a bug would do this
     with pytest.raises(BundleError, match="refusing to write ssh"):
         rec.write(tmp_path, {"mode": "offline"})  # type: ignore[arg-type]
+
+
+def test_a_kubeconfig_client_key_is_withheld_and_its_certificate_kept() -> None:
+    key = base64.b64encode(b"-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIplanted\n-----END EC PRIVATE KEY-----\n").decode()
+    cert = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIBplanted\n-----END CERTIFICATE-----\n").decode()
+    out = redactor().text(f"users:\n- user:\n    client-certificate-data: {cert}\n    client-key-data: {key}\n")
+    assert key not in out and "client-key-data: [redacted]" in out and cert in out
