@@ -25,7 +25,7 @@ MASKED_ACCOUNT = "000000000000"
 BARE_ACCOUNT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 BASE64 = re.compile(r"^[A-Za-z0-9+/]{40,}={0,2}$")
 DOC_HOME = "2001:db8::10"
-PEM_BLOCK = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", re.S)
+PEM_BLOCK = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:.*?-----END [A-Z0-9 ]*PRIVATE KEY-----)?", re.S)
 B64_PEM = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/=]{20,}")  # base64 of "-----BEGIN": kubeconfig key data
 SECRET_KEYS = re.compile(r"(?i)^(SecretAccessKey|SessionToken|AccessKeyId|KeyMaterial|PrivateKey|Password)$")
 

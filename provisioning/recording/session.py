@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from provisioning.aws.console import ConsoleSource
 from provisioning.checks.secrets import configured_secrets
 from provisioning.data import load_data
@@ -79,7 +81,8 @@ class Recording:
     def finish(self, outcomes: list[dict[str, str]], profile_text: str, extra: Mapping[str, Any] | None = None) -> Path:
         """Write the bundle with the scenario outcomes and the profile it ran; return its directory."""
         body = {**self.manifest, "outcomes": outcomes, **(extra or {})}
-        path = self.recorder.write(self.directory, body, {PROFILE_FILE: profile_text})
+        profile = yaml.safe_dump(self.redactor.value(yaml.safe_load(profile_text)), sort_keys=False)
+        path = self.recorder.write(self.directory, body, {PROFILE_FILE: profile})
         log.info("recorded the run into %s", path)
         return path
 

@@ -103,3 +103,17 @@ def test_a_failed_run_replays_as_the_same_failure(factory: ClientFactory, moto_u
     assert "expected 0.0.0.0/0 -> the internet gateway, found no route" in replayed.stdout
     assert "replay outcomes identical to the recorded run's (7 scenarios)" in replayed.stdout
     assert (tmp_path / "recorded" / "results.txt").read_text() == (tmp_path / "replayed" / "results.txt").read_text()
+
+
+def test_a_full_offline_run_replays_with_the_same_outcomes_and_test_results(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    recorded = run_suite("features/", "--record", str(bundle), reports=tmp_path / "recorded", timeout=900)
+    assert recorded.returncode == 0, recorded.stdout[-3000:]
+    manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["talosctl"] > 0 and manifest["counts"]["kube"] > 0 and manifest["counts"]["ssh"] > 0
+    replayed = run_suite("features/", "--replay", str(bundle), *NO_NETWORK, reports=tmp_path / "replayed")
+    assert replayed.returncode == 0, replayed.stdout[-3000:]
+    assert f"replay outcomes identical to the recorded run's ({len(manifest['outcomes'])} scenarios)" in \
+        replayed.stdout, replayed.stdout[-3000:]
+    assert (tmp_path / "recorded" / "results.txt").read_text(encoding="utf-8") == \
+        (tmp_path / "replayed" / "results.txt").read_text(encoding="utf-8")
