@@ -63,4 +63,4 @@ def test_planted_secrets_and_the_account_id_never_reach_the_bundle(tmp_path: Pat
     replayed = run_suite("features/", "--replay", str(bundle), "-p", "tests.recording.no_network",
                          reports=tmp_path / "replayed")
     assert replayed.returncode == 0, replayed.stdout[-3000:]
-    assert "replay outcomes identical to the recorded run's (6 scenarios)" in replayed.stdout
+    assert "replay outcomes identical to the recorded run's" in replayed.stdout
