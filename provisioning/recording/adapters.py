@@ -21,12 +21,22 @@ from kubernetes.client import exceptions as kexc
 
 from provisioning.recording.bundle import Player, Recorder
 
-FILE_WRITERS = {"kubeconfig": 1}  # subcommand -> index in args of the file it writes
+WITHHELD = "# written by talosctl in the recorded run; content withheld from the bundle (Talos secrets)\n"
 
 
-def _written(args: Sequence[str]) -> Path | None:
-    at = FILE_WRITERS.get(args[0]) if args else None
-    return Path(args[at]) if at is not None and len(args) > at else None
+def _written(args: Sequence[str]) -> list[tuple[Path, bool]]:
+    """The files a talosctl call writes, and whether their (redacted) content may go into a bundle.
+
+    kubeconfig: kept with its client key withheld (the replayed run reads its server and CA);
+    gen secrets / gen config: Talos PKI and tokens, never kept (a replay writes a placeholder).
+    """
+    args = list(args)
+    if args[:1] == ["kubeconfig"] and len(args) > 1:
+        return [(Path(args[1]), True)]
+    for flag in ("--output-file", "--output") if args[:1] == ["gen"] else ():
+        if flag in args[:-1]:
+            return [(Path(args[args.index(flag) + 1]), False)]
+    return []
 
 
 def _talos_key(nodes: Sequence[str], args: Sequence[str]) -> dict[str, Any]:
@@ -43,8 +53,8 @@ class TalosRecording:
             execute: Callable[[], subprocess.CompletedProcess[str]]) -> subprocess.CompletedProcess[str]:
         began = time.monotonic()
         done = execute()
-        path = _written(args)
-        files = {str(path): path.read_text(encoding="utf-8")} if path is not None and path.is_file() else {}
+        files = {str(path): path.read_text(encoding="utf-8") if keep else WITHHELD
+                 for path, keep in _written(args) if path.is_file()}
         self.recorder.add("talosctl", _talos_key(nodes, args), {"rc": done.returncode, "stdout": done.stdout or "",
                                                                 "stderr": done.stderr or "", "files": files},
                           began=began)

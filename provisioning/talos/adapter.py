@@ -179,6 +179,24 @@ class Talosctl:
             stderr = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
             return subprocess.CompletedProcess(argv, TIMED_OUT, "", f"{stderr}\nno answer within {limit:.0f}s")
 
+    def local(self, args: Sequence[str], *, timeout_s: float | None = None) -> subprocess.CompletedProcess[str]:
+        """Run a client-side talosctl command (gen secrets, gen config): no talosconfig, endpoints or nodes.
+
+        Goes through the run's transport like every other call; the caller checks the exit code.
+        """
+        limit = self.timeout_s if timeout_s is None else timeout_s
+
+        def execute() -> subprocess.CompletedProcess[str]:
+            argv = [self.resolve_binary(), *args]
+            try:
+                return self.runner(argv, capture_output=True, text=True, timeout=limit, check=False,
+                                   env=dict(self.env) if self.env is not None else None)
+            except subprocess.TimeoutExpired as exc:
+                stderr = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+                return subprocess.CompletedProcess(argv, TIMED_OUT, "", f"{stderr}\nno answer within {limit:.0f}s")
+
+        return _TRANSPORTS[-1].run(self, [], args, limit, execute) if _TRANSPORTS else execute()
+
     def get(self, resource: str, nodes: Sequence[str], *, resource_id: str | None = None,
             namespace: str | None = None) -> list[dict[str, Any]]:
         """Return the raw objects of `talosctl get <resource> [id] -o json` on nodes."""

@@ -137,8 +137,7 @@ def generate(talosctl: Talosctl, topo: Topology, files: ClusterFiles, *, for_coz
 
 
 def _gen(talosctl: Talosctl, argv: list[str]) -> None:
-    done = talosctl.runner(argv, capture_output=True, text=True, timeout=talosctl.timeout_s, check=False,
-                           env=dict(talosctl.env) if talosctl.env is not None else None)
+    done = talosctl.local(argv[1:])  # argv[0] is the resolved binary; local() resolves it again
     if done.returncode != 0:
         raise TalosctlError(argv[1:4], done.returncode, done.stderr)
 
