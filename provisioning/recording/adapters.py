@@ -69,7 +69,7 @@ class TalosReplay:
 
     def run(self, talosctl: Any, nodes: Sequence[str], args: Sequence[str], timeout_s: float,
             execute: Callable[[], subprocess.CompletedProcess[str]]) -> subprocess.CompletedProcess[str]:
-        answer = self.player.take("talosctl", _talos_key(nodes, args))
+        answer = self.player.take("talosctl", _talos_key(nodes, args), read=bool(args) and args[0] == "get")
         for name, text in (answer.get("files") or {}).items():  # what the call wrote (redacted: no keys)
             Path(name).parent.mkdir(parents=True, exist_ok=True)
             Path(name).write_text(str(text), encoding="utf-8")
@@ -149,7 +149,7 @@ class KubeReplay:
         def request(method: str, url: str, query_params: Any = None, headers: Any = None, body: Any = None,
                     post_params: Any = None, _preload_content: bool = True, _request_timeout: Any = None) -> Any:
             key = _kube_key(method, url, query_params, json.loads(json.dumps(body, default=str)))
-            answer = self.player.take("kube", key)
+            answer = self.player.take("kube", key, read=method == "GET")
             resp = _Response(int(answer["status"]), str(answer["reason"]), str(answer["data"]).encode(),
                              {"content-type": "application/json"})
             if not 200 <= resp.status <= 299:

@@ -22,6 +22,7 @@ from provisioning.errors import GuardError
 from provisioning.recording.bundle import Player, Recorder
 from provisioning.recording.redact import Redactor
 
+READS = ("Describe", "Get", "List")
 PARAMS = "tdg_params"
 STARTED = "tdg_started"
 RAW = "tdg_raw"
@@ -89,7 +90,7 @@ class AwsReplay:
         events.register_first("before-send", _no_network)
 
     def _answer(self, model: Any, context: dict[str, Any], **_: Any) -> tuple[_Http, dict[str, Any]]:
-        answer = self.player.take("aws", _key(model, context), self.redactor)
+        answer = self.player.take("aws", _key(model, context), self.redactor, read=model.name.startswith(READS))
         parsed = dict(answer["parsed"])
         status = int(answer["status"])
         parsed["ResponseMetadata"] = {"HTTPStatusCode": status, "RetryAttempts": 0, "RequestId": "replayed"}

@@ -100,4 +100,4 @@ class ReplayConsole:
         return self.recorded_evidence
 
     def output(self, instance_id: str) -> str:
-        return str(self.player.take("console", {"kind": "console", "instance": instance_id})["text"])
+        return str(self.player.take("console", {"kind": "console", "instance": instance_id}, read=True)["text"])
