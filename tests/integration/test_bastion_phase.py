@@ -24,5 +24,5 @@ def test_the_bastion_phase_passes_and_tears_down_to_nothing(factory: ClientFacto
         result = run_suite("features/", "--phase", "bastion", "--profile", profile, "--budget", budget,
                            "--aws-endpoint", moto_url, "--run-id", run_id, reports=tmp_path, timeout=600)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "bastion        16       0" in result.stdout
+    assert "bastion        17       0" in result.stdout
     assert find_tagged(factory, run_id) == []
