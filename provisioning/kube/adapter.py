@@ -7,8 +7,8 @@ CRD is not installed reads as an empty tuple (logged); any other API error raise
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -17,6 +17,7 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 from kubernetes.utils import parse_quantity
 
+from provisioning.adapters.taps import TapStack
 from provisioning.aws.client import is_loopback_url
 from provisioning.data import load_data
 from provisioning.errors import GuardError, SetupError
@@ -33,17 +34,12 @@ class Transport(Protocol):
     def attach(self, api: client.ApiClient) -> None: ...
 
 
-_TRANSPORTS: list[Transport] = []
+_TAPS: TapStack[Transport] = TapStack()
 
 
-@contextmanager
-def transport(tap: Transport) -> Iterator[None]:
+def transport(tap: Transport) -> AbstractContextManager[None]:
     """Attach tap to every ApiClient api_client() builds in the block (the run's recording or replay)."""
-    _TRANSPORTS.append(tap)
-    try:
-        yield
-    finally:
-        _TRANSPORTS.remove(tap)
+    return _TAPS.use(tap)
 
 
 class KubeApiError(SetupError):
@@ -77,8 +73,9 @@ def api_client(url: str, *, live: bool, ca_file: str | None = None, cert_file: s
     log.debug("kubernetes client for %s (ca=%s, client cert=%s, token=%s)", cfg.host, bool(ca_file),
               bool(cert_file), bool(token))
     api = client.ApiClient(cfg)
-    if _TRANSPORTS:
-        _TRANSPORTS[-1].attach(api)
+    tap = _TAPS.current
+    if tap is not None:
+        tap.attach(api)
     return api
 
 

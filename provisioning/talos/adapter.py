@@ -10,18 +10,18 @@ path only: its contents are never read, logged or put in an error message.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from provisioning.adapters.taps import TapStack
 from provisioning.data import load_data
 from provisioning.errors import SetupError
 from provisioning.talos.health import HealthResult, parse_health
@@ -58,17 +58,12 @@ class Transport(Protocol):
             execute: Callable[[], subprocess.CompletedProcess[str]]) -> subprocess.CompletedProcess[str]: ...
 
 
-_TRANSPORTS: list[Transport] = []
+_TAPS: TapStack[Transport] = TapStack()
 
 
-@contextmanager
-def transport(tap: Transport) -> Iterator[None]:
+def transport(tap: Transport) -> AbstractContextManager[None]:
     """Send every Talosctl call of the block through tap (the run's recording or replay)."""
-    _TRANSPORTS.append(tap)
-    try:
-        yield
-    finally:
-        _TRANSPORTS.remove(tap)
+    return _TAPS.use(tap)
 
 
 class TalosctlNotFound(SetupError):
@@ -161,17 +156,21 @@ class Talosctl:
         """Run talosctl <args> against nodes; raise TalosctlError on non-zero exit when check is set."""
         limit = self.timeout_s if timeout_s is None else timeout_s
         log.debug("talosctl %s (nodes %s, timeout %.0fs)", " ".join(args), ",".join(nodes), limit)
-        execute = functools.partial(self._execute, nodes, args, limit)
-        done = _TRANSPORTS[-1].run(self, nodes, args, limit, execute) if _TRANSPORTS else execute()
+        done = self._through_tap(nodes, args, limit, lambda: self._execute(self._argv(nodes, args), limit))
         if done.returncode == TIMED_OUT:
             raise TalosctlError(args, None, done.stderr)
         if check and done.returncode != 0:
             raise TalosctlError(args, done.returncode, done.stderr)
         return done
 
-    def _execute(self, nodes: Sequence[str], args: Sequence[str], limit: float) -> subprocess.CompletedProcess[str]:
-        """Run the binary; a timeout comes back as returncode TIMED_OUT with what it printed."""
-        argv = self._argv(nodes, args)
+    def _through_tap(self, nodes: Sequence[str], args: Sequence[str], limit: float,
+                     execute: Callable[[], subprocess.CompletedProcess[str]]) -> subprocess.CompletedProcess[str]:
+        """Run execute, or let the run's tap (recording or replay) decide what the call answers."""
+        tap = _TAPS.current
+        return tap.run(self, nodes, args, limit, execute) if tap else execute()
+
+    def _execute(self, argv: list[str], limit: float) -> subprocess.CompletedProcess[str]:
+        """Run argv; a timeout comes back as returncode TIMED_OUT with what it printed."""
         try:
             return self.runner(argv, capture_output=True, text=True, timeout=limit, check=False,
                                env=dict(self.env) if self.env is not None else None)
@@ -185,17 +184,7 @@ class Talosctl:
         Goes through the run's transport like every other call; the caller checks the exit code.
         """
         limit = self.timeout_s if timeout_s is None else timeout_s
-
-        def execute() -> subprocess.CompletedProcess[str]:
-            argv = [self.resolve_binary(), *args]
-            try:
-                return self.runner(argv, capture_output=True, text=True, timeout=limit, check=False,
-                                   env=dict(self.env) if self.env is not None else None)
-            except subprocess.TimeoutExpired as exc:
-                stderr = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-                return subprocess.CompletedProcess(argv, TIMED_OUT, "", f"{stderr}\nno answer within {limit:.0f}s")
-
-        return _TRANSPORTS[-1].run(self, [], args, limit, execute) if _TRANSPORTS else execute()
+        return self._through_tap([], args, limit, lambda: self._execute([self.resolve_binary(), *args], limit))
 
     def get(self, resource: str, nodes: Sequence[str], *, resource_id: str | None = None,
             namespace: str | None = None) -> list[dict[str, Any]]:
