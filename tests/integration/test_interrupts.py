@@ -97,28 +97,31 @@ def run(moto_url: str, point: Point, workdir: Path, trace: Path | None = None) -
 
 
 def points(stages: dict[str, list[int]]) -> list[Point]:
-    """The interrupt points, chosen by call number from the reference run's stages."""
-    def at(stage: str, where: float) -> int:
-        calls = stages[stage]
-        return calls[min(len(calls) - 1, int(len(calls) * where))]
+    """The interrupt points, chosen from the reference run's stages as the K-th call of a stage.
 
-    checks = stages["checks"]
-    first_bastion_teardown = stages["teardown:bastion"][0]
+    Stage-relative: the run's total call count varies (NotFound retries of the eventually
+    consistent offline EC2, console polls), the place of a call inside its stage far less.
+    """
+    def at(stage: str, where: float) -> str:
+        return f"{stage}#{min(len(stages[stage]), int(len(stages[stage]) * where) + 1)}"
+
+    bastion_teardown = len(stages["teardown:bastion"])
     return [
-        Point("network-creation", str(at("provision:network", 0.3))),
-        Point("bastion-creation", str(at("provision:bastion", 0.5))),
-        Point("talos-creation", str(at("provision:talos", 0.5))),
-        Point("network-checks", str(checks[0])),
-        Point("late-checks", str(checks[-3])),
-        Point("talos-teardown-first-call", str(stages["teardown:talos"][0])),
-        Point("talos-teardown-last-call", str(stages["teardown:talos"][-1])),
+        Point("network-creation", at("provision:network", 0.3)),
+        Point("bastion-creation", at("provision:bastion", 0.5)),
+        Point("talos-creation", at("provision:talos", 0.5)),
+        Point("network-checks", "checks#1"),
+        Point("late-checks", at("checks", 0.75)),
+        Point("talos-teardown-first-call", "teardown:talos#1"),
+        Point("talos-teardown-late-call", at("teardown:talos", 0.75)),
         Point("after-talos-teardown", boundary="teardown:talos"),
-        Point("bastion-teardown-first-call", str(first_bastion_teardown)),
+        Point("bastion-teardown-first-call", "teardown:bastion#1"),
         Point("after-bastion-teardown", boundary="teardown:bastion"),
-        Point("network-teardown-last-call", str(stages["teardown:network"][-1])),
-        Point("summary", str(stages["summary"][0])),
+        Point("network-teardown-late-call", at("teardown:network", 0.75)),
+        Point("summary", "summary#1"),
         Point("sigterm-between-teardowns", boundary="teardown:talos:TERM", status=143),
-        Point("double-during-teardown", f"{first_bastion_teardown},{first_bastion_teardown + 6}", abandons=True),
+        Point("double-during-teardown", f"teardown:bastion#1,teardown:bastion#{min(bastion_teardown, 7)}",
+              abandons=True),
     ]
 
 
