@@ -146,8 +146,7 @@ def test_an_instance_not_shown_yet_is_unknown_and_stays_in_the_ledger(consistent
 
 # --- Auto Scaling waits for the new instance profile as RunInstances does --------------------
 
-@pytest.mark.xfail(strict=False, reason="timing-dependent: the lag can elapse before the old call; see note")
-def test_create_auto_scaling_group_retries_a_profile_iam_has_not_propagated(consistent: None, moto_url: str,
+def test_create_auto_scaling_group_retries_a_profile_iam_has_not_propagated(consistent: World, moto_url: str,
                                                                             run_id: str,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     factory = factory_for(moto_url)
@@ -165,10 +164,14 @@ def test_create_auto_scaling_group_retries_a_profile_iam_has_not_propagated(cons
             return lt, {"launch_template": lt, "subnets": [net.subnet], "min": 0, "max": 1, "desired": 0}
 
         lt, params = group_with_new_profile("a")
+        born = consistent.born[f"instance-profile/pa-{run_id}"]
+        real_clock = consistent.clock
+        consistent.clock = lambda: born  # however slow the machine, profile a is still new for the old call
         monkeypatch.setattr("provisioning.aws.scaling.profile_retry", lambda op, call, **_: call())  # the old code
         with pytest.raises(Exception, match="Invalid IAM Instance Profile name"):
             REGISTRY["autoscaling_group"].create(net.ctx, spec, params)
         monkeypatch.undo()
+        consistent.clock = real_clock  # time runs again: the retry below sees profile b propagate
         lt2, params2 = group_with_new_profile("b")
         name = REGISTRY["autoscaling_group"].create(net.ctx, spec, params2)
         REGISTRY["autoscaling_group"].destroy(net.ctx, name)
