@@ -8,19 +8,25 @@ provider talks to the moto endpoint on 127.0.0.1 only, with fake keys.
 moto 5.2.5 renders a subnet's IPv6 association state as "{'State': 'associated'}" instead of
 "associated", and the provider waits for "associated" forever; and it knows no AWS managed
 policy unless loaded at start-up, so attaching AmazonSSMManagedInstanceCore (as the operator's
-Terraform does) is refused. moto_for_terraform() fixes the rendering and adds the managed
-policies a lab attaches (from moto's own bundled copy) in the moto running in this process,
-while the lab exists.
+Terraform does) is refused. moto gives its bundled Amazon images no creation date, so each gets the
+moment it was loaded: `most_recent = true` then picks among near-equal timestamps, and which image
+wins depended on load timing (an ECS-optimised image on a quiet machine, another one under load).
+moto_for_terraform() fixes the rendering, adds the managed policies a lab attaches (from moto's own
+bundled copy) and dates every bundled image by the release date its name carries (Amazon Linux 2023
+names end in YYYYMMDD; reconstructed: EC2 dates an image when it is registered, which is that day),
+in the moto running in this process, while the lab exists.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +56,26 @@ def missing() -> str | None:
 
 
 MANAGED_POLICIES = ("AmazonSSMManagedInstanceCore",)
+REGION = "eu-west-1"
+RELEASE_DATE = re.compile(r"[.-](20\d{6})(?:[.-]|$)")  # al2023-ami-2023.12.20260930.0-..., ...-hvm-2023.0.20260922-...
+
+
+def _date_images(account: str) -> dict[str, datetime]:
+    """Date each bundled image by the release date in its name; return the dates it had."""
+    from moto.ec2.models import ec2_backends
+
+    before = {}
+    for image in ec2_backends[account][REGION].amis.values():
+        found = RELEASE_DATE.search(image.name or "")
+        if found:
+            before[image.id] = image.creation_date
+            image.creation_date = datetime.strptime(found.group(1), "%Y%m%d")
+    return before
 
 
 @contextmanager
 def moto_for_terraform() -> Iterator[None]:
-    """Render subnet IPv6 association states as EC2 does ("associated") and know AWS's managed SSM policy."""
+    """Render subnet IPv6 association states as EC2 does, know AWS's managed SSM policy, date the images."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ec2.models.subnets import Subnet
     from moto.iam.aws_managed_policies import aws_managed_policies_data
@@ -77,10 +98,17 @@ def moto_for_terraform() -> Iterator[None]:
                 if a["ipv6CidrBlockState"]["State"] == "associated"]
 
     Subnet.ipv6_cidr_block_association_set = property(faithful)  # type: ignore[method-assign,assignment]
+    dated = _date_images(DEFAULT_ACCOUNT_ID)
     try:
         yield
     finally:
         Subnet.ipv6_cidr_block_association_set = original  # type: ignore[method-assign]
+        from moto.ec2.models import ec2_backends
+
+        amis = ec2_backends[DEFAULT_ACCOUNT_ID][REGION].amis
+        for image_id, when in dated.items():
+            if image_id in amis:
+                amis[image_id].creation_date = when
         for policy in added:
             iam.managed_policies.pop(policy.arn, None)
 
