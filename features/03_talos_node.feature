@@ -28,22 +28,18 @@ Feature: 03 Talos nodes: boot-to-talos installs Talos on every node, at its fixe
     Then its instance has exactly the planned private address
     And its instance has no public IPv4 address
 
-    Examples:
+    @every_node
+    Examples: one row per node of the profile (fixtures/every_node.py)
       | n |
-      | 1 |
-      | 2 |
-      | 3 |
 
   @serial_console
   Scenario Outline: Node <n>'s console shows that boot-to-talos installed Talos and rebooted
     Given Talos node <n> of the profile
     Then its serial console shows boot-to-talos installing Talos to disk and rebooting
 
-    Examples:
+    @every_node
+    Examples: one row per node of the profile (fixtures/every_node.py)
       | n |
-      | 1 |
-      | 2 |
-      | 3 |
 
   @talos_api
   Scenario Outline: Node <n> runs Talos and is ready
@@ -52,22 +48,18 @@ Feature: 03 Talos nodes: boot-to-talos installs Talos on every node, at its fixe
     And its machine stage is running and ready
     And its clock is synced
 
-    Examples:
+    @every_node
+    Examples: one row per node of the profile (fixtures/every_node.py)
       | n |
-      | 1 |
-      | 2 |
-      | 3 |
 
   @talos_api
   Scenario Outline: Node <n> holds its planned address from its configuration, not from DHCP
     Given Talos node <n> of the profile
     Then its address is the planned one, set by the machine configuration or the kernel command line
 
-    Examples:
+    @every_node
+    Examples: one row per node of the profile (fixtures/every_node.py)
       | n |
-      | 1 |
-      | 2 |
-      | 3 |
 
   @talos_api
   Scenario Outline: Node <n> takes its name, route, resolver and mirrors from its configuration
@@ -77,11 +69,9 @@ Feature: 03 Talos nodes: boot-to-talos installs Talos on every node, at its fixe
     And it resolves names through the VPC resolver
     And it pulls images through the bastion's plain-HTTP caches
 
-    Examples:
+    @every_node
+    Examples: one row per node of the profile (fixtures/every_node.py)
       | n |
-      | 1 |
-      | 2 |
-      | 3 |
 
   @talos_api
   Scenario Outline: Node <n> has the memory and the disk it needs
@@ -89,11 +79,9 @@ Feature: 03 Talos nodes: boot-to-talos installs Talos on every node, at its fixe
     Then its memory is at least Talos' minimum for its role and what its instance type promises
     And Talos is installed on an NVMe disk of at least the planned size
 
-    Examples:
+    @every_node
+    Examples: one row per node of the profile (fixtures/every_node.py)
       | n |
-      | 1 |
-      | 2 |
-      | 3 |
 
   @talos_api
   Scenario Outline: Node <n> has the data disk the profile plans
@@ -101,22 +89,18 @@ Feature: 03 Talos nodes: boot-to-talos installs Talos on every node, at its fixe
     Then its instance has the profile's data volume, encrypted, tagged and deleted with it
     And talosctl lists that data disk beside the system disk
 
-    Examples:
+    @every_node
+    Examples: one row per node of the profile (fixtures/every_node.py)
       | n |
-      | 1 |
-      | 2 |
-      | 3 |
 
   @talos_api
   Scenario Outline: Node <n> carries the system extensions of its role
     Given Talos node <n> of the profile
     Then it has every system extension its role needs
 
-    Examples:
+    @every_node
+    Examples: one row per node of the profile (fixtures/every_node.py)
       | n |
-      | 1 |
-      | 2 |
-      | 3 |
 
   @talos_api
   Scenario: The cluster passes talosctl health

@@ -40,7 +40,8 @@ def _names(cls: type) -> set[str]:
 TOP_KEYS = {"name", "description", "region", "vpc", "subnets", "internet_gateway", "nat_gateway", "dhcp_options",
             "bastion", "nodes", "access", "tags", "usage", "budget", "accounts", "existing", "burstable"}
 NODE_KEYS = {"subnet", "instance_type", "root_volume_gb", "data_volume_gb", "architecture", "boot", "images",
-             "members", "allow_more"}
+             "members", "generate", "allow_more"}
+GENERATE_KEYS = {"count", "first_ip", "name_prefix"}
 MEMBER_KEYS = {"name", "private_ip", "role", "instance_type", "root_volume_gb", "data_volume_gb"}
 ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
@@ -106,6 +107,10 @@ def _members(r: Reader, nodes_raw: dict[str, Any]) -> tuple[Node, ...]:
         for role, image in images.items():
             r.check(image, f"nodes.images.{role}", str)
     raw_members = r.value(nodes_raw, "members", "nodes", list, []) if nodes_raw else []
+    if nodes_raw and "generate" in nodes_raw:
+        if raw_members:
+            r.bad("nodes.generate", "with nodes.members", "give the members or generate them, not both")
+        raw_members = generated_members(r, nodes_raw["generate"])
     if not isinstance(raw_members, list) or len(raw_members) > PROFILE["max_list_items"]:
         if isinstance(raw_members, list):
             r.bad("nodes.members", f"{len(raw_members)} items", f"at most {PROFILE['max_list_items']} nodes")
@@ -133,6 +138,31 @@ def _members(r: Reader, nodes_raw: dict[str, Any]) -> tuple[Node, ...]:
                             root_volume_gb=r.number(m, "root_volume_gb", where, default_root, 0, 16384, int),
                             data_volume_gb=r.number(m, "data_volume_gb", where, default_data, 0, 16384, int)))
     return tuple(members)
+
+
+def generated_members(r: Reader, raw: Any) -> list[dict[str, Any]]:
+    """Members for nodes.generate {count, first_ip, name_prefix}: consecutive addresses, the first the gateway.
+
+    Node i (from 1) is named <name_prefix><i> at first_ip + i - 1; the topology's own rules (inside
+    the node subnet, not reserved, not the bastion's) then apply to every generated address.
+    """
+    g = r.section(raw, "nodes.generate", GENERATE_KEYS, required=("count", "first_ip"))
+    count = r.number(g, "count", "nodes.generate", None, 1, PROFILE["max_list_items"], int)
+    first = r.value(g, "first_ip", "nodes.generate", str, "")
+    prefix = r.value(g, "name_prefix", "nodes.generate", str, "node-")
+    try:
+        start = ipaddress.IPv4Address(first)
+    except ValueError:
+        if first:
+            r.bad("nodes.generate.first_ip", first, "an IPv4 address (node i gets first_ip + i - 1)")
+        return []
+    if not isinstance(count, int) or not 1 <= count <= PROFILE["max_list_items"]:
+        return []
+    if int(start) + count - 1 > int(ipaddress.IPv4Address("255.255.255.255")):
+        r.bad("nodes.generate", f"{count} from {first}", "runs past 255.255.255.255")
+        return []
+    return [{"name": f"{prefix}{i}", "private_ip": str(start + i - 1), "role": "gateway" if i == 1 else "compute"}
+            for i in range(1, count + 1)]
 
 
 def _existing(r: Reader, raw: Any) -> Existing:
