@@ -120,28 +120,28 @@ def _(talos_lab: TalosLab, lab_node: LabNode, evidence: Evidence) -> None:
 @then("it answers on the Talos API with the pinned Talos version")
 def _(talos_lab: TalosLab, lab_node: LabNode) -> None:
     expected = load_data("versions")["talos"]["version"]
-    found = checks.answers(talos_lab.talosctl.versions([lab_node.ip]), lab_node.ip, expected=expected,
+    found = checks.answers(talos_lab.reads.of("versions", lab_node.ip), lab_node.ip, expected=expected,
                            name=lab_node.name)
     assert_clean(found, "Talos API")
 
 
 @then("its machine stage is running and ready")
 def _(talos_lab: TalosLab, lab_node: LabNode) -> None:
-    statuses = talos_lab.talosctl.machine_status([lab_node.ip])
+    statuses = talos_lab.reads.of("machine_status", lab_node.ip)
     assert_clean(checks.machine_ready(statuses, lab_node.ip, name=lab_node.name), "machine stage")
 
 
 @then("its clock is synced")
 def _(talos_lab: TalosLab, lab_node: LabNode) -> None:
-    statuses = talos_lab.talosctl.time_status([lab_node.ip])
+    statuses = talos_lab.reads.of("time_status", lab_node.ip)
     assert_clean(checks.time_synced(statuses, lab_node.ip, name=lab_node.name), "time sync")
 
 
 @then("its address is the planned one, set by the machine configuration or the kernel command line")
 def _(talos_lab: TalosLab, lab_node: LabNode, topology: Topology) -> None:
-    ip, talos = [lab_node.ip], talos_lab.talosctl
+    ip, read = lab_node.ip, talos_lab.reads.of
     prefix = topology.subnet(topology.node_subnet).network.prefixlen
-    found = checks.static_address(talos.addresses(ip), talos.address_specs(ip), talos.operator_specs(ip),
+    found = checks.static_address(read("addresses", ip), read("address_specs", ip), read("operator_specs", ip),
                                   planned_ip=lab_node.ip, prefixlen=prefix, node=lab_node.ip, name=lab_node.name)
     assert_clean(found, "static address")
 
@@ -149,22 +149,22 @@ def _(talos_lab: TalosLab, lab_node: LabNode, topology: Topology) -> None:
 @then("its memory is at least Talos' minimum for its role and what its instance type promises")
 def _(talos_lab: TalosLab, lab_node: LabNode) -> None:
     promised = int(load_data("instance_types")["types"][lab_node.node.instance_type]["memory_mib"])
-    found = checks.memory(talos_lab.talosctl.memory_stats([lab_node.ip]), lab_node.ip,
+    found = checks.memory(talos_lab.reads.of("memory_stats", lab_node.ip), lab_node.ip,
                           machine_type=lab_node.machine_type, required_mib=promised, name=lab_node.name)
     assert_clean(found, "memory")
 
 
 @then("Talos is installed on an NVMe disk of at least the planned size")
 def _(talos_lab: TalosLab, lab_node: LabNode) -> None:
-    ip, talos = [lab_node.ip], talos_lab.talosctl
-    found = checks.system_disk(talos.system_disk(ip), talos.disks(ip), lab_node.ip,
+    ip, read = lab_node.ip, talos_lab.reads.of
+    found = checks.system_disk(read("system_disk", ip), read("disks", ip), lab_node.ip,
                                min_gib=lab_node.node.root_volume_gb, name=lab_node.name)
     assert_clean(found, "system disk")
 
 
 @then("it has every system extension its role needs")
 def _(talos_lab: TalosLab, lab_node: LabNode) -> None:
-    found = checks.extensions(talos_lab.talosctl.extensions([lab_node.ip]), lab_node.ip,
+    found = checks.extensions(talos_lab.reads.of("extensions", lab_node.ip), lab_node.ip,
                               required=required_extensions(lab_node.node), name=lab_node.name)
     assert_clean(found, f"system extensions of the {lab_node.node.role} role")
 

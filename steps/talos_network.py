@@ -21,28 +21,28 @@ Evidence = Callable[[str], None]
 
 @then("its hostname is its planned name")
 def _(talos_lab: TalosLab, lab_node: LabNode) -> None:
-    found = netchecks.hostname(talos_lab.talosctl.hostname([lab_node.ip]), lab_node.ip, expected=lab_node.name,
+    found = netchecks.hostname(talos_lab.reads.of("hostname", lab_node.ip), lab_node.ip, expected=lab_node.name,
                                name=lab_node.name)
     assert_clean(found, "hostname")
 
 
 @then("its default route goes via the planned gateway and wins over the kernel command line's")
 def _(talos_lab: TalosLab, lab_node: LabNode, topology: Topology) -> None:
-    found = netchecks.default_route(talos_lab.talosctl.routes([lab_node.ip]), lab_node.ip,
+    found = netchecks.default_route(talos_lab.reads.of("routes", lab_node.ip), lab_node.ip,
                                     gateway=default_gateway(topology), name=lab_node.name)
     assert_clean(found, "default route")
 
 
 @then("it resolves names through the VPC resolver")
 def _(talos_lab: TalosLab, lab_node: LabNode, topology: Topology) -> None:
-    found = netchecks.resolvers(talos_lab.talosctl.resolvers([lab_node.ip]), lab_node.ip,
+    found = netchecks.resolvers(talos_lab.reads.of("resolvers", lab_node.ip), lab_node.ip,
                                 expected=[vpc_resolver(topology)], name=lab_node.name)
     assert_clean(found, "resolvers")
 
 
 @then("it pulls images through the bastion's plain-HTTP caches")
 def _(talos_lab: TalosLab, lab_node: LabNode, topology: Topology) -> None:
-    found = netchecks.mirrors(talos_lab.talosctl.registries([lab_node.ip]), lab_node.ip,
+    found = netchecks.mirrors(talos_lab.reads.of("registries", lab_node.ip), lab_node.ip,
                               expected=registry_mirrors(topology.bastion.private_ip), name=lab_node.name)
     assert_clean(found, "registry mirrors")
 
@@ -60,7 +60,7 @@ def _(lab_node: LabNode, talos_instances: tuple[InstanceState, ...], tdg_setting
 def _(talos_lab: TalosLab, lab_node: LabNode, talos_instances: tuple[InstanceState, ...]) -> None:
     inst = ec2_check.instance_of(talos_instances, lab_node.node)
     ids = [v.id for v in inst.data_volumes] if inst is not None else []
-    ip, talos = [lab_node.ip], talos_lab.talosctl
-    found = checks.data_disk(talos.system_disk(ip), talos.disks(ip), lab_node.ip,
+    ip, read = lab_node.ip, talos_lab.reads.of
+    found = checks.data_disk(read("system_disk", ip), read("disks", ip), lab_node.ip,
                              planned_gb=lab_node.node.data_volume_gb, volume_ids=ids, name=lab_node.name)
     assert_clean(found, "data disk")

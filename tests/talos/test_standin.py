@@ -219,3 +219,21 @@ def test_the_state_holding_an_accepted_config_is_readable_by_its_owner_only(stan
     state = tmp_path / "talos-state.json"
     assert json.loads(state.read_text(encoding="utf-8"))["nodes"][0]["applied"]
     assert stat.S_IMODE(state.stat().st_mode) == 0o600
+
+
+def test_the_launcher_starts_the_standin_under_this_interpreter_without_python_on_path(tmp_path: Path) -> None:
+    """launcher_dir's talosctl needs no python3 on PATH (it names sys.executable) and answers like the stand-in."""
+    from fixtures.talosctl_standin import launcher_dir
+
+    state = write_state(tmp_path / "talos.json", [GATEWAY])
+    launcher = launcher_dir(tmp_path / "bin") / "talosctl"
+    assert launcher.read_text().startswith(f"#!{sys.executable}\n")
+    env = {STATE_ENV: str(state), "PATH": str(tmp_path / "bin")}  # no python3 here: only the launcher
+    done = subprocess.run(["talosctl", "version", "--client"], capture_output=True, text=True, env=env,
+                          timeout=30, check=False)
+    direct = run_standin(["version", "--client"], state)
+    assert (done.returncode, done.stdout) == (0, direct.stdout), done.stderr
+    refused = subprocess.run(["talosctl", "get", "disks"], capture_output=True, text=True, env=env, timeout=30,
+                             check=False)
+    assert (refused.returncode, refused.stderr) == (1, run_standin(["get", "disks"], state).stderr)
+    assert refused.stderr.strip()
