@@ -9,12 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from provisioning.talos.resources import Raw, _meta, _node, _spec
+from provisioning.talos.resources import Raw, SpecView, _node, _spec
 
 
 @dataclass(frozen=True)
-class Route:
+class Route(SpecView):
     """RouteStatuses.net.talos.dev: one kernel route; an empty dst is a default route."""
+
+    SPEC = {"dst": "dst", "gateway": "gateway", "link": "outLinkName", "priority": "priority", "table": "table",
+             "family": "family"}
+    DEFAULTS = {"table": "main"}
 
     node: str
     id: str
@@ -29,27 +33,16 @@ class Route:
     def is_default(self) -> bool:
         return self.dst in ("", "0.0.0.0/0", "::/0")
 
-    @classmethod
-    def parse(cls, raw: Raw) -> Route:
-        spec = _spec(raw)
-        return cls(node=_node(raw), id=str(_meta(raw)["id"]), dst=str(spec.get("dst", "")),
-                   gateway=str(spec.get("gateway", "")), link=str(spec.get("outLinkName", "")),
-                   priority=int(spec.get("priority", 0)), table=str(spec.get("table", "main")),
-                   family=str(spec.get("family", "")))
-
 
 @dataclass(frozen=True)
-class HostnameStatus:
+class HostnameStatus(SpecView):
     """HostnameStatuses.net.talos.dev (id hostname)."""
+
+    SPEC = {"hostname": "hostname", "domainname": "domainname"}
 
     node: str
     hostname: str
     domainname: str
-
-    @classmethod
-    def parse(cls, raw: Raw) -> HostnameStatus:
-        spec = _spec(raw)
-        return cls(node=_node(raw), hostname=str(spec.get("hostname", "")), domainname=str(spec.get("domainname", "")))
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ disk sizes in bytes) with derived properties for MiB/GiB.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields, replace
+from typing import Any, ClassVar, Self
 
 Raw = Mapping[str, Any]
+_TYPES: dict[str, tuple[type, Any]] = {"str": (str, ""), "int": (int, 0), "bool": (bool, False)}
 
 
 class ResourceShapeError(ValueError):
@@ -40,16 +41,42 @@ def _spec(raw: Raw) -> Mapping[str, Any]:
     return spec
 
 
+class SpecView:
+    """A resource read by a table: each attribute from a spec key (a.b for nested), typed by its annotation.
+
+    `node` comes from the object, `id` (when the class has one) from metadata.id; META maps attributes
+    to metadata keys; DEFAULTS gives an absent key's value where the type's zero value is not Talos's.
+    """
+
+    SPEC: ClassVar[Mapping[str, str]] = {}
+    META: ClassVar[Mapping[str, str]] = {}
+    DEFAULTS: ClassVar[Mapping[str, Any]] = {}
+
+    @classmethod
+    def parse(cls, raw: Raw) -> Self:
+        spec, types = _spec(raw), {f.name: str(f.type) for f in fields(cls)}  # type: ignore[arg-type]
+        values: dict[str, Any] = {"node": _node(raw)}
+        if "id" in types:
+            values["id"] = str(_meta(raw)["id"])
+        for attr, key in cls.META.items():
+            values[attr] = str(_meta(raw).get(key, ""))
+        for attr, path in cls.SPEC.items():
+            convert, zero = _TYPES[types[attr]]
+            found: Any = spec
+            for key in path.split("."):
+                found = found.get(key) if isinstance(found, Mapping) else None
+            values[attr] = convert(cls.DEFAULTS.get(attr, zero) if found is None else found)
+        return cls(**values)
+
+
 @dataclass(frozen=True)
-class Version:
+class Version(SpecView):
     """Versions.runtime.talos.dev: the Talos version a node runs."""
+
+    SPEC = {"version": "version"}
 
     node: str
     version: str
-
-    @classmethod
-    def parse(cls, raw: Raw) -> Version:
-        return cls(node=_node(raw), version=str(_spec(raw).get("version", "")))
 
 
 @dataclass(frozen=True)
@@ -101,8 +128,12 @@ class MemoryStats:
 
 
 @dataclass(frozen=True)
-class Disk:
+class Disk(SpecView):
     """Disks.block.talos.dev: one block device (size in bytes)."""
+
+    SPEC = {"dev_path": "dev_path", "size_bytes": "size", "pretty_size": "pretty_size", "transport": "transport",
+            "model": "model", "serial": "serial", "rotational": "rotational", "readonly": "readonly",
+            "cdrom": "cdrom"}
 
     node: str
     id: str
@@ -118,12 +149,8 @@ class Disk:
 
     @classmethod
     def parse(cls, raw: Raw) -> Disk:
-        spec, disk_id = _spec(raw), str(_meta(raw)["id"])
-        return cls(node=_node(raw), id=disk_id, dev_path=str(spec.get("dev_path", f"/dev/{disk_id}")),
-                   size_bytes=int(spec.get("size", 0)), pretty_size=str(spec.get("pretty_size", "")),
-                   transport=str(spec.get("transport", "")), model=str(spec.get("model", "")),
-                   serial=str(spec.get("serial", "")), rotational=bool(spec.get("rotational", False)),
-                   readonly=bool(spec.get("readonly", False)), cdrom=bool(spec.get("cdrom", False)))
+        disk = super().parse(raw)
+        return disk if disk.dev_path else replace(disk, dev_path=f"/dev/{disk.id}")
 
     @property
     def size_gib(self) -> float:
@@ -131,22 +158,21 @@ class Disk:
 
 
 @dataclass(frozen=True)
-class SystemDisk:
+class SystemDisk(SpecView):
     """SystemDisks.block.talos.dev (id system-disk): which disk Talos is installed on."""
+
+    SPEC = {"disk_id": "diskID", "dev_path": "devPath"}
 
     node: str
     disk_id: str
     dev_path: str
 
-    @classmethod
-    def parse(cls, raw: Raw) -> SystemDisk:
-        spec = _spec(raw)
-        return cls(node=_node(raw), disk_id=str(spec.get("diskID", "")), dev_path=str(spec.get("devPath", "")))
-
 
 @dataclass(frozen=True)
-class Address:
+class Address(SpecView):
     """AddressStatuses.net.talos.dev: an address the kernel has (id link/addr/prefix)."""
+
+    SPEC = {"address": "address", "link_name": "linkName", "family": "family", "scope": "scope", "flags": "flags"}
 
     node: str
     id: str
@@ -156,12 +182,6 @@ class Address:
     scope: str
     flags: str
 
-    @classmethod
-    def parse(cls, raw: Raw) -> Address:
-        spec = _spec(raw)
-        return cls(node=_node(raw), id=str(_meta(raw)["id"]), address=str(spec.get("address", "")),
-                   link_name=str(spec.get("linkName", "")), family=str(spec.get("family", "")),
-                   scope=str(spec.get("scope", "")), flags=str(spec.get("flags", "")))
 
     @property
     def ip(self) -> str:
@@ -169,8 +189,11 @@ class Address:
 
 
 @dataclass(frozen=True)
-class AddressSpec:
+class AddressSpec(SpecView):
     """AddressSpecs.net.talos.dev: a desired address and the config layer it came from."""
+
+    SPEC = {"address": "address", "link_name": "linkName", "family": "family", "layer": "layer"}
+    META = {"namespace": "namespace"}
 
     node: str
     id: str
@@ -180,12 +203,6 @@ class AddressSpec:
     family: str
     layer: str
 
-    @classmethod
-    def parse(cls, raw: Raw) -> AddressSpec:
-        spec, meta = _spec(raw), _meta(raw)
-        return cls(node=_node(raw), id=str(meta["id"]), namespace=str(meta.get("namespace", "")),
-                   address=str(spec.get("address", "")), link_name=str(spec.get("linkName", "")),
-                   family=str(spec.get("family", "")), layer=str(spec.get("layer", "")))
 
     @property
     def ip(self) -> str:
@@ -193,8 +210,10 @@ class AddressSpec:
 
 
 @dataclass(frozen=True)
-class OperatorSpec:
+class OperatorSpec(SpecView):
     """OperatorSpecs.net.talos.dev: a network operator (dhcp4, dhcp6, vip) that runs on a link."""
+
+    SPEC = {"operator": "operator", "link_name": "linkName", "layer": "layer"}
 
     node: str
     id: str
@@ -202,16 +221,12 @@ class OperatorSpec:
     link_name: str
     layer: str
 
-    @classmethod
-    def parse(cls, raw: Raw) -> OperatorSpec:
-        spec = _spec(raw)
-        return cls(node=_node(raw), id=str(_meta(raw)["id"]), operator=str(spec.get("operator", "")),
-                   link_name=str(spec.get("linkName", "")), layer=str(spec.get("layer", "")))
-
 
 @dataclass(frozen=True)
-class Extension:
+class Extension(SpecView):
     """ExtensionStatuses.runtime.talos.dev: one system extension in the booted image."""
+
+    SPEC = {"name": "metadata.name", "version": "metadata.version", "image": "image"}
 
     node: str
     id: str
@@ -219,17 +234,12 @@ class Extension:
     version: str
     image: str
 
-    @classmethod
-    def parse(cls, raw: Raw) -> Extension:
-        spec = _spec(raw)
-        meta = spec.get("metadata") or {}
-        return cls(node=_node(raw), id=str(_meta(raw)["id"]), name=str(meta.get("name", "")),
-                   version=str(meta.get("version", "")), image=str(spec.get("image", "")))
-
 
 @dataclass(frozen=True)
-class Service:
+class Service(SpecView):
     """Services.v1alpha1.talos.dev: a Talos service (id = service name, e.g. etcd, ext-tailscale)."""
+
+    SPEC = {"running": "running", "healthy": "healthy", "unknown": "unknown"}
 
     node: str
     id: str
@@ -237,24 +247,15 @@ class Service:
     healthy: bool
     unknown: bool
 
-    @classmethod
-    def parse(cls, raw: Raw) -> Service:
-        spec = _spec(raw)
-        return cls(node=_node(raw), id=str(_meta(raw)["id"]), running=bool(spec.get("running", False)),
-                   healthy=bool(spec.get("healthy", False)), unknown=bool(spec.get("unknown", False)))
-
 
 @dataclass(frozen=True)
-class TimeStatus:
+class TimeStatus(SpecView):
     """TimeStatuses.v1alpha1.talos.dev (id node): whether the clock is synced."""
+
+    SPEC = {"synced": "synced", "sync_disabled": "syncDisabled", "epoch": "epoch"}
 
     node: str
     synced: bool
     sync_disabled: bool
     epoch: int
 
-    @classmethod
-    def parse(cls, raw: Raw) -> TimeStatus:
-        spec = _spec(raw)
-        return cls(node=_node(raw), synced=bool(spec.get("synced", False)),
-                   sync_disabled=bool(spec.get("syncDisabled", False)), epoch=int(spec.get("epoch", 0)))

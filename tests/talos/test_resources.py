@@ -84,3 +84,16 @@ def test_missing_fields_raise_a_shape_error() -> None:
         MemoryStats.parse({"node": "10.0.0.1", "metadata": {"id": "latest"}, "spec": {}})
     with pytest.raises(ResourceShapeError, match="metadata.id"):
         Disk.parse({"node": "10.0.0.1", "metadata": {}, "spec": {}})
+
+
+def test_absent_spec_keys_take_talos_defaults_and_typed_zero_values() -> None:
+    from provisioning.talos.netstate import Route
+
+    route = Route.parse({"node": "10.0.0.1", "metadata": {"id": "inet4/ens5"}, "spec": {"priority": "512"}})
+    assert (route.table, route.priority, route.dst, route.is_default) == ("main", 512, "", True)
+    disk = Disk.parse({"node": "10.0.0.1", "metadata": {"id": "nvme1n1"}, "spec": {"size": 2**31}})
+    assert (disk.dev_path, disk.size_gib, disk.cdrom) == ("/dev/nvme1n1", 2.0, False)
+    bare = Extension.parse({"node": "10.0.0.1", "metadata": {"id": "0"}, "spec": {"metadata": None}})
+    assert (bare.name, bare.version, bare.image) == ("", "", "")
+    with pytest.raises(ValueError):
+        Route.parse({"node": "10.0.0.1", "metadata": {"id": "r"}, "spec": {"priority": "high"}})
