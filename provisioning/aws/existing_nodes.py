@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from provisioning.aws.client import ClientFactory
 from provisioning.aws.errors import aws_call
-from provisioning.aws.instance_state import GONE, InstanceState, _instance
+from provisioning.aws.instance_state import GONE, InstanceState, _instance, describe_volumes
 
 
 def read_existing_nodes(clients: ClientFactory, found: Mapping[str, str], vpc: str, node_group: str | None,
@@ -37,5 +37,6 @@ def read_existing_nodes(clients: ClientFactory, found: Mapping[str, str], vpc: s
     with aws_call("DescribeInstances"):
         items = [i for r in ec2.describe_instances(InstanceIds=sorted(wanted))["Reservations"] for i in r["Instances"]]
     live = [i for i in items if i["State"]["Name"] not in GONE and i.get("PrivateIpAddress") != bastion_ip]
-    states = [replace(_instance(ec2, i), found_as=by_id.get(str(i["InstanceId"]), "")) for i in live]
+    volumes = describe_volumes(ec2, live)  # one call for every node's disks
+    states = [replace(_instance(ec2, i, volumes), found_as=by_id.get(str(i["InstanceId"]), "")) for i in live]
     return tuple(sorted(states, key=lambda s: (s.found_as == "", s.found_as, s.private_ip)))

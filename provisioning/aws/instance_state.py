@@ -109,22 +109,38 @@ def _interface(eni: dict[str, Any]) -> InterfaceState:
         groups=tuple(str(g["GroupId"]) for g in eni.get("Groups", [])), mac=str(eni.get("MacAddress", "")))
 
 
-def read_volumes(ec2: Any, instance: dict[str, Any]) -> tuple[VolumeState, ...]:
-    """The EBS volumes attached to instance (a DescribeInstances item), with their device names."""
-    maps = [m for m in instance.get("BlockDeviceMappings", []) if "Ebs" in m]
-    devices = {m["Ebs"]["VolumeId"]: m["DeviceName"] for m in maps}
-    deleted = {m["Ebs"]["VolumeId"]: bool(m["Ebs"].get("DeleteOnTermination", False)) for m in maps}
+def _volume_devices(instance: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """Volume id -> (device name, delete on termination) of an instance's EBS mappings."""
+    return {m["Ebs"]["VolumeId"]: (m["DeviceName"], bool(m["Ebs"].get("DeleteOnTermination", False)))
+            for m in instance.get("BlockDeviceMappings", []) if "Ebs" in m}
+
+
+def describe_volumes(ec2: Any, instances: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Volume id -> DescribeVolumes item for every EBS volume of instances, in one call."""
+    wanted = sorted({v for i in instances for v in _volume_devices(i)})
+    if not wanted:
+        return {}
+    with aws_call("DescribeVolumes"):
+        return {v["VolumeId"]: v for v in ec2.describe_volumes(VolumeIds=wanted)["Volumes"]}
+
+
+def read_volumes(ec2: Any, instance: dict[str, Any],
+                 described: dict[str, dict[str, Any]] | None = None) -> tuple[VolumeState, ...]:
+    """The EBS volumes attached to instance (a DescribeInstances item), with their device names.
+
+    described: volumes already read for several instances at once (describe_volumes); else one call.
+    """
+    devices = _volume_devices(instance)
     if not devices:
         return ()
-    with aws_call("DescribeVolumes"):
-        vols = ec2.describe_volumes(VolumeIds=sorted(devices))["Volumes"]
-    return tuple(VolumeState(id=v["VolumeId"], device=devices[v["VolumeId"]], size_gib=int(v["Size"]),
+    vols = described if described is not None else describe_volumes(ec2, [instance])
+    return tuple(VolumeState(id=v["VolumeId"], device=devices[v["VolumeId"]][0], size_gib=int(v["Size"]),
                              volume_type=str(v.get("VolumeType", "")), encrypted=bool(v.get("Encrypted")),
-                             tags=tagging.from_aws(v.get("Tags")), delete_on_termination=deleted[v["VolumeId"]])
-                 for v in vols)
+                             tags=tagging.from_aws(v.get("Tags")), delete_on_termination=devices[v["VolumeId"]][1])
+                 for vid, v in sorted(vols.items()) if vid in devices)
 
 
-def _instance(ec2: Any, i: dict[str, Any]) -> InstanceState:
+def _instance(ec2: Any, i: dict[str, Any], volumes: dict[str, dict[str, Any]] | None = None) -> InstanceState:
     iid = str(i["InstanceId"])
     with aws_call("DescribeInstanceAttribute"):
         attr = ec2.describe_instance_attribute(InstanceId=iid, Attribute="userData")
@@ -135,7 +151,7 @@ def _instance(ec2: Any, i: dict[str, Any]) -> InstanceState:
         public_ipv4=i.get("PublicIpAddress"),
         interfaces=tuple(sorted((_interface(e) for e in i.get("NetworkInterfaces", [])), key=lambda x: x.device_index)),
         http_tokens=str(meta.get("HttpTokens", "optional")), http_endpoint=str(meta.get("HttpEndpoint", "enabled")),
-        root_device=str(i.get("RootDeviceName", "")), volumes=read_volumes(ec2, i),
+        root_device=str(i.get("RootDeviceName", "")), volumes=read_volumes(ec2, i, volumes),
         tags=tagging.from_aws(i.get("Tags")),
         user_data=decode_user_data((attr.get("UserData") or {}).get("Value")))
 
@@ -149,4 +165,5 @@ def read_instances(clients: ClientFactory, run_id: str, phase: str) -> tuple[Ins
         found = [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
     live = [i for i in found if i["State"]["Name"] not in GONE
             and tagging.is_ours(tagging.from_aws(i.get("Tags")), run_id)]
-    return tuple(sorted((_instance(ec2, i) for i in live), key=lambda s: s.key))
+    volumes = describe_volumes(ec2, live)  # one call for every node's disks
+    return tuple(sorted((_instance(ec2, i, volumes) for i in live), key=lambda s: s.key))
