@@ -22,9 +22,9 @@ test: lint
 	$(PY) -m pytest -n 2 --dist loadfile tests/ $(ARGS)
 	$(PY) -m pytest features/ $(ARGS)
 
+# Every benchmark side by side -> bench/results/results.{json,md} (BENCH_REPEAT=5, BENCH_SKIP=scale,...).
 bench: bootstrap
-	$(PY) bench/offline_network.py
-	$(PY) bench/parallel_launch.py
+	$(PY) bench/run_all.py
 
 # The committed recording the tests replay (network + bastion phases of the offline run).
 # Regenerate it when request shapes change: the replay test's failure message says so.

@@ -19,6 +19,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -61,6 +62,27 @@ def launch_time(url: str, topo: Topology, run_id: str, ledger: Ledger, latency: 
     return elapsed, calls
 
 
+def measure(profile: str, latency: float, repeat: int) -> dict[str, Any]:
+    """Median seconds and API calls to launch 1 node and every node of profile, latency s per call."""
+    full = profiles.load(profile)
+    one = dataclasses.replace(full, nodes=full.nodes[:1])
+    times: dict[int, list[float]] = {1: [], len(full.nodes): []}
+    calls: dict[int, int] = {}
+    with MotoServer() as url:
+        run_id, ledger, _ = base(url, full)
+        for _ in range(repeat):
+            for topo in (one, full):
+                seconds, n_calls = launch_time(url, topo, run_id, ledger, latency)
+                times[len(topo.nodes)].append(seconds)
+                calls[len(topo.nodes)] = n_calls
+        fast = ClientFactory(region=full.region, mode="offline", endpoint_url=url)
+        Executor(RunContext(fast, run_id, full.name, full.tags), ledger, sleep=lambda s: None).teardown()
+    many = len(full.nodes)
+    med = {n: statistics.median(ts) for n, ts in times.items()}
+    return {"profile": full.name, "latency_s": latency, "repeat": repeat, "nodes": many, "times": times,
+            "calls": calls, "one_node_s": med[1], "many_nodes_s": med[many], "ratio": med[many] / med[1]}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", default="approved")
@@ -68,38 +90,30 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", default=str(ROOT / "reports" / "bench-parallel-launch.txt"))
     args = ap.parse_args()
-    full = profiles.load(args.profile)
-    one = dataclasses.replace(full, nodes=full.nodes[:1])
-    times: dict[int, list[float]] = {1: [], len(full.nodes): []}
-    calls: dict[int, int] = {}
-    with MotoServer() as url:
-        run_id, ledger, _ = base(url, full)
-        for _ in range(args.repeat):
-            for topo in (one, full):
-                seconds, n_calls = launch_time(url, topo, run_id, ledger, args.latency)
-                times[len(topo.nodes)].append(seconds)
-                calls[len(topo.nodes)] = n_calls
-        fast = ClientFactory(region=full.region, mode="offline", endpoint_url=url)
-        Executor(RunContext(fast, run_id, full.name, full.tags), ledger, sleep=lambda s: None).teardown()
-    med = {n: statistics.median(ts) for n, ts in times.items()}
-    many = len(full.nodes)
-    ratio = med[many] / med[1]
-    lines = [
-        f"parallel launch of the talos phase, profile {full.name}, moto server on 127.0.0.1",
-        f"injected latency {args.latency:.3f} s per API call; {args.repeat} repetitions; median wall time",
-        f"{'nodes':>5} {'median s':>9} {'min s':>7} {'max s':>7} {'API calls':>9}",
-        *(f"{n:>5} {med[n]:>9.2f} {min(times[n]):>7.2f} {max(times[n]):>7.2f} {calls[n]:>9}" for n in sorted(med)),
-        f"ratio {many} nodes / 1 node = {ratio:.2f} (issue target <= {TARGET}): "
-        f"{'met' if ratio <= TARGET else 'NOT met'}",
-        f"sequential estimate for {many} nodes: {med[1] * many:.2f} s",
-    ]
-    text = "\n".join(lines) + "\n"
+    m = measure(args.profile, args.latency, args.repeat)
+    text = report(m)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     sys.stdout.write(text)
     sys.stdout.write(f"written to {out}\n")
     return 0
+
+
+def report(m: dict[str, Any]) -> str:
+    """The text table of a measure() result."""
+    times, calls, many, ratio = m["times"], m["calls"], m["nodes"], m["ratio"]
+    med = {n: statistics.median(ts) for n, ts in times.items()}
+    lines = [
+        f"parallel launch of the talos phase, profile {m['profile']}, moto server on 127.0.0.1",
+        f"injected latency {m['latency_s']:.3f} s per API call; {m['repeat']} repetitions; median wall time",
+        f"{'nodes':>5} {'median s':>9} {'min s':>7} {'max s':>7} {'API calls':>9}",
+        *(f"{n:>5} {med[n]:>9.2f} {min(times[n]):>7.2f} {max(times[n]):>7.2f} {calls[n]:>9}" for n in sorted(med)),
+        f"ratio {many} nodes / 1 node = {ratio:.2f} (issue target <= {TARGET}): "
+        f"{'met' if ratio <= TARGET else 'NOT met'}",
+        f"sequential estimate for {many} nodes: {med[1] * many:.2f} s",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -104,12 +104,15 @@ class CallLog:
     """Counts API calls per service and operation (thread-safe)."""
 
     counts: Counter[str] = field(default_factory=Counter)
+    stages: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, service: str, operation: str) -> int:
-        """Count one call; return the run's call number (1-based)."""
+    def add(self, service: str, operation: str, stage: str = "") -> int:
+        """Count one call (and the run stage it was made in, if given); return the run's call number (1-based)."""
         with self.lock:
             self.counts[f"{service}:{operation}"] += 1
+            if stage:
+                self.stages[stage] += 1
             return sum(self.counts.values())
 
     @property
@@ -123,14 +126,15 @@ class CallLog:
             return sum(n for k, n in self.counts.items() if not k.split(":", 1)[1].startswith(READ_PREFIXES))
 
     def summary(self) -> dict[str, Any]:
-        """Totals, calls per class (read/create/delete/change) and per service:operation, for reports."""
+        """Totals, calls per class (read/create/delete/change), per run stage and per service:operation, for reports."""
         with self.lock:
             counts = dict(sorted(self.counts.items()))
+            stages = dict(sorted(self.stages.items()))
         classes: dict[str, int] = {"read": 0, "create": 0, "delete": 0, "change": 0}
         for key, n in counts.items():
             classes[call_class(key.split(":", 1)[1])] += n
         return {"total": sum(counts.values()), "mutating": sum(classes.values()) - classes["read"],
-                "classes": classes, "operations": counts}
+                "classes": classes, "stages": stages, "operations": counts}
 
 
 class ClientFactory:
@@ -191,7 +195,7 @@ class ClientFactory:
         op = model.name
         if self.read_only and not op.startswith(READ_PREFIXES):
             raise GuardError(f"read-only mode (--existing): refusing {service}:{op}")
-        number = self.calls.add(service, op)
+        number = self.calls.add(service, op, self.stage)
         log.debug("aws call %s:%s", service, op)
         if self._hook is not None and self._hook.active:
             self._hook.on_call(number, f"{service}:{op}", self.stage)

@@ -69,10 +69,14 @@ def test_each_operation_falls_in_one_class(operation: str, kind: str) -> None:
 def test_the_summary_counts_each_class_and_operation(moto_url: str) -> None:
     factory = ClientFactory(region="eu-west-1", mode="offline", endpoint_url=moto_url)
     ec2 = factory.client("ec2")
+    factory.stage = "provision:network"
     vpc = ec2.create_vpc(CidrBlock="10.98.0.0/16")["Vpc"]["VpcId"]
+    factory.stage = "checks"
     ec2.describe_vpcs(VpcIds=[vpc])
+    factory.stage = "teardown:network"
     ec2.delete_vpc(VpcId=vpc)
     summary = factory.calls.summary()
+    assert summary["stages"] == {"checks": 1, "provision:network": 1, "teardown:network": 1}
     assert summary["classes"] == {"read": 1, "create": 1, "delete": 1, "change": 0}
     assert summary["total"] == 3 and summary["mutating"] == 2
     assert summary["operations"] == {"ec2:CreateVpc": 1, "ec2:DeleteVpc": 1, "ec2:DescribeVpcs": 1}
