@@ -19,7 +19,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,14 +189,26 @@ def load(directory: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]
 
 @dataclass
 class Player:
-    """Answer requests from a bundle's entries: the first unused entry with the same normalized key."""
+    """Answer requests from a bundle's entries: the first unused entry with the same normalized key.
+
+    speed "recorded" gives each answer no earlier than the recorded run got it (its start t plus
+    its duration, counted from when the player was made): the gaps between recorded answers are
+    slept, less the time the replay itself spent. clock and sleep are injectable (tests).
+    """
 
     channels: dict[str, list[dict[str, Any]]]
     speed: str = "instant"
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    started: float | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     used: set[tuple[str, int]] = field(default_factory=set)
     first_miss: str | None = None
     repeated: int = 0
+
+    def __post_init__(self) -> None:
+        if self.started is None:  # the recorded times count from when the recording began, at configure
+            self.started = self.clock()
 
     def take(self, channel: str, key: Mapping[str, Any], redactor: Redactor | None = None, *,
              read: bool = False) -> dict[str, Any]:
@@ -225,9 +237,16 @@ class Player:
             else:
                 self.first_miss = self._miss(channel, asked, entries)
                 raise ReplayMiss(self.first_miss)
-        if self.speed == "recorded" and entry.get("dur"):
-            time.sleep(float(entry["dur"]))
+        if self.speed == "recorded":
+            self._pace(entry)
         return dict(decode(entry["answer"]))
+
+    def _pace(self, entry: Mapping[str, Any]) -> None:
+        """Sleep until the recorded run's answer time of entry (never for an answer already late)."""
+        due = float(self.started or 0.0) + float(entry.get("t") or 0.0) + float(entry.get("dur") or 0.0)
+        wait = due - self.clock()
+        if wait > 0:
+            self.sleep(wait)
 
     def _miss(self, channel: str, asked: Any, entries: Iterable[dict[str, Any]]) -> str:
         want = _key_text(asked)
