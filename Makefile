@@ -4,7 +4,7 @@
 PY := .venv/bin/python
 ARGS ?=
 
-.PHONY: acceptance test lint bootstrap bench clean recording
+.PHONY: acceptance test lint bootstrap bench clean recording recording-full
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -33,6 +33,15 @@ recording: bootstrap
 	rm -rf $(RECORDING)
 	$(PY) -m pytest features/ -q -p no:randomly --phase bastion --run-id recorded-bastion \
 		--record $(RECORDING) --reports-dir reports/recording
+
+# A full offline run (all four phases) whose talosctl and Kubernetes answers the import and
+# diff tests read (tdg recording import / diff); it is not replayed, so request shape changes
+# do not stale it. Regenerate when the stand-ins' answers change shape.
+FULL_RECORDING := tests/data/recordings/full-offline
+recording-full: bootstrap
+	rm -rf $(FULL_RECORDING)
+	$(PY) -m pytest features/ -q -p no:randomly --run-id recorded-full \
+		--record $(FULL_RECORDING) --reports-dir reports/recording-full
 
 clean:
 	rm -rf .venv reports/*.html reports/*.xml reports/*.json reports/*.txt reports/*.png .pytest_cache
