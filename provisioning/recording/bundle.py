@@ -178,8 +178,10 @@ def load(directory: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]
     channels: dict[str, list[dict[str, Any]]] = {}
     for name, digest in manifest["files"].items():
         raw = (directory / name).read_bytes()
-        if hashlib.sha256(raw).hexdigest() != digest:
-            raise BundleError(f"{directory / name}: sha256 differs from the manifest's (edited or truncated)")
+        actual = hashlib.sha256(raw).hexdigest()
+        if actual != digest:
+            raise BundleError(f"{directory / name}: sha256 differs from the manifest's (edited or truncated): "
+                              f"manifest files.{name} = {str(digest)[:16]}…, the file's is {actual[:16]}…")
         if not name.endswith(".jsonl.gz"):
             continue
         lines = gzip.decompress(raw).decode().splitlines()
