@@ -16,8 +16,12 @@ PROGRESS_EVERY_S = 10.0
 
 def wait_for(what: str, probe: Callable[[], T | None], *, timeout_s: float, interval_s: float = 5.0,
              clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-             progress: Callable[[str], None] | None = None) -> T:
+             progress: Callable[[str], None] | None = None, first_interval_s: float | None = None) -> T:
     """Call probe until it returns something other than None or False, and return that.
+
+    Between attempts it sleeps interval_s; with first_interval_s, the first sleep is that long
+    and each next one doubles, up to interval_s (a thing that is usually ready within moments is
+    not made to wait a whole interval, and a slow one is not polled faster than interval_s).
 
     Every PROGRESS_EVERY_S seconds a progress line ("waiting for <what>: 12s of 300s") goes to
     the log and to progress (if given). Raises WaitTimeout naming what, the timeout and the
@@ -27,6 +31,7 @@ def wait_for(what: str, probe: Callable[[], T | None], *, timeout_s: float, inte
     last_report = start
     attempts = 0
     last_error: BaseException | None = None
+    pause = interval_s if first_interval_s is None else min(first_interval_s, interval_s)
     while True:
         attempts += 1
         try:
@@ -50,4 +55,5 @@ def wait_for(what: str, probe: Callable[[], T | None], *, timeout_s: float, inte
             if progress:
                 progress(line)
             last_report = now
-        sleep(min(interval_s, max(0.0, timeout_s - (now - start))))
+        sleep(min(pause, max(0.0, timeout_s - (now - start))))
+        pause = min(pause * 2, interval_s)

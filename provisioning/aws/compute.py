@@ -222,7 +222,7 @@ def profile_retry(op: str, call: Callable[[], T], timeout_s: float = 120, interv
                 raise  # wait_for retries this one
             return None, exc
     result, error = wait_for(f"{op} accepting the new instance profile", attempt, timeout_s=timeout_s,
-                             interval_s=interval_s)
+                             interval_s=interval_s, first_interval_s=interval_s / 10)
     if error is not None:
         raise not_found_as_such(error)
     return result  # type: ignore[return-value]
