@@ -1,11 +1,12 @@
 """Phase 04 end to end offline for the approved profile: the verdict's blockers are expected failures with numbers.
 
 The suite runs in a subprocess exactly as an operator runs it (`pytest features/`), against its own
-moto server and loopback stand-ins. It must exit 0 while the report shows every blocker the
-capacity verdict predicted; --strict-verdict turns the same blockers into failures. The stand-in
-computes the cluster from the launched nodes and CozyStack v1.3.3's data: on 3 x t4g.medium every
-release's requests fit (v1.3.3's charts request ~5 GiB), so the HelmReleases and the SpinApp pass and
-only the documented per-host minimum and KVM stay expected failures.
+moto server and loopback stand-ins (the full run is the session's shared one, tests/integration/runs.py).
+It must exit 0 while the report shows every blocker the capacity verdict predicted; --strict-verdict
+turns the same blockers into failures. The stand-in computes the cluster from the launched nodes and
+CozyStack v1.3.3's data: on 3 x t4g.medium every release's requests fit (v1.3.3's charts request
+~5 GiB), so the HelmReleases and the SpinApp pass and only the documented per-host minimum and KVM
+stay expected failures.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.helpers import run_suite
+from tests.integration.shared import SharedRun
 
 pytestmark = pytest.mark.integration
 
@@ -34,8 +36,8 @@ def xfail_lines(stdout: str) -> dict[str, str]:
     return {m["name"]: m["reason"] for m in re.finditer(r"^XFAIL \S+::(?P<name>\w+) - (?P<reason>.*)$", stdout, re.M)}
 
 
-def test_the_approved_profile_exits_0_showing_every_expected_blocker(tmp_path: Path) -> None:
-    result = run_suite("features/", reports=tmp_path, env={"TDG_TAILSCALE_AUTHKEY": ""}, timeout=600)
+def test_the_approved_profile_exits_0_showing_every_expected_blocker(full_offline_run: SharedRun) -> None:
+    result = full_offline_run  # `pytest features/` with no Tailscale key (shared: recorded and audited too)
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     found = xfail_lines(out)
@@ -45,7 +47,7 @@ def test_the_approved_profile_exits_0_showing_every_expected_blocker(tmp_path: P
     for name in PASSING:
         assert name not in found and not re.search(rf"^FAILED \S+::{name}\b", out, re.M), name
     assert "no Tailscale auth key configured" in out
-    results = (tmp_path / "results.txt").read_text(encoding="utf-8")
+    results = (result.dir / "reports" / "results.txt").read_text(encoding="utf-8")
     assert results.startswith("TEST RESULTS - 3-Node ARM64 CozyStack\n")
     assert "\u2705 CozyStack install: 83 of 83 system HelmReleases Ready" in results
     assert "\u274c Virtualization: Failed - KubeVirt Deployed; no /dev/kvm on t4g" in results

@@ -11,8 +11,6 @@ outside would fail its scenario.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import time
@@ -20,33 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import ROOT, suite_command
+from tests.integration.audit import audited_env, loopback_namespace
+from tests.integration.shared import SharedRun
 
 pytestmark = pytest.mark.integration
-AUDIT_DIR = Path(__file__).resolve().parent / "netaudit"
-
-
-def loopback_namespace() -> list[str]:
-    """The prefix that runs a command in a fresh network namespace with only lo up, or [] where not allowed.
-
-    Root only: in a user namespace (`unshare -rn`) sshd cannot drop privileges, so the bastion
-    stand-in could not run; elsewhere the audit hook alone does the proving.
-    """
-    unshare = shutil.which("unshare")
-    ip = shutil.which("ip")
-    if not unshare or not ip or os.geteuid() != 0:
-        return []
-    probe = subprocess.run([unshare, "-n", ip, "link", "set", "lo", "up"], capture_output=True, check=False)
-    if probe.returncode != 0:
-        return []
-    return [unshare, "-n", "sh", "-c", f'{ip} link set lo up && exec "$@"', "sh"]
-
-
-def audited_env(log: Path) -> dict[str, str]:
-    env = {**os.environ, "TDG_NET_AUDIT": str(log),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(AUDIT_DIR), os.environ.get("PYTHONPATH")]))}
-    env.pop("PYTEST_ADDOPTS", None)
-    return env
 
 
 def test_the_audit_hook_sees_what_leaves_loopback(tmp_path: Path) -> None:
@@ -63,15 +38,13 @@ def test_the_audit_hook_sees_what_leaves_loopback(tmp_path: Path) -> None:
     assert not any("'127.0.0.1'" in ln for ln in lines), lines
 
 
-def test_offline_acceptance_never_leaves_loopback(tmp_path: Path) -> None:
-    log = tmp_path / "audit.tsv"
-    prefix = loopback_namespace()
-    cmd = [*prefix, *suite_command("features/", reports=tmp_path / "reports")]
-    done = subprocess.run(cmd, cwd=ROOT, env=audited_env(log), text=True, capture_output=True, timeout=600,
-                          check=False)
+def test_offline_acceptance_never_leaves_loopback(full_offline_run: SharedRun) -> None:
+    done = full_offline_run  # audited, and as root in a loopback-only namespace (tests/integration/runs.py)
+    assert done.facts["namespace"] == bool(loopback_namespace())
     out = done.stdout + done.stderr
     assert done.returncode == 0, out[-4000:]
     assert "passed" in done.stdout
+    log = done.dir / "audit.tsv"
     events = log.read_text().splitlines() if log.exists() else []
     assert events == [], "network use beyond loopback:\n" + "\n".join(events[:40])
 

@@ -26,14 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from provisioning import profiles
-from provisioning.aws.client import ClientFactory
-from provisioning.aws.executor import Executor
-from provisioning.aws.kinds import RunContext
-from provisioning.aws.ledger import Ledger
-from provisioning.plan import plan
 from provisioning.report.redact import external_urls, is_loopback_url
 from tests.integration.helpers import run_suite
+from tests.integration.shared import SharedRun
 
 pytestmark = pytest.mark.integration
 
@@ -245,22 +240,15 @@ def test_the_browser_check_catches_a_page_that_loads_from_outside(proxy: Recordi
     assert any("example.invalid" in r for r in proxy.page_requests()), proxy.seen
 
 
-def test_a_failed_scenario_shows_its_step_and_message_not_a_traceback(factory: ClientFactory, moto_url: str,
-                                                                     run_id: str, tmp_path: Path) -> None:
-    topo = profiles.load("approved")
-    ids = Executor(RunContext(factory, run_id, topo.name, topo.tags), Ledger(run_id)).ensure(
-        plan(topo, ("network",)))
-    factory.client("ec2").delete_route(RouteTableId=ids["rt-public"], DestinationCidrBlock="0.0.0.0/0")
-
-    result = run_suite("features/", "--phase", "network", "--aws-endpoint", moto_url, "--reuse", run_id,
-                       reports=tmp_path)
+def test_a_failed_scenario_shows_its_step_and_message_not_a_traceback(broken_route_run: SharedRun) -> None:
+    result = broken_route_run  # provisioned, route deleted, `--phase network --reuse` (tests/integration/runs.py)
 
     assert result.returncode == 1, result.stdout[-4000:]
     failures = result.stdout.split("= FAILURES =", 1)[1].split("short test summary", 1)[0]
     assert "Then each subnet's IPv4 default route goes where the profile says" in failures
     assert "expected 0.0.0.0/0 -> the internet gateway, found no route" in failures
     assert "site-packages" not in failures and "Traceback" not in failures
-    dom = Dom((tmp_path / "acceptance.html").read_text(encoding="utf-8"))
+    dom = Dom((result.dir / "reports" / "acceptance.html").read_text(encoding="utf-8"))
     (report,) = dom.find(tag="div", id="tdg-report")
     card = next(i for i in dom.find(tag="div", cls="tdg-failed") if "Default routes" in dom.text(i))
     shown = dom.text(card)

@@ -13,18 +13,13 @@ import gzip
 import hashlib
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from provisioning import profiles
-from provisioning.aws.client import ClientFactory
-from provisioning.aws.executor import Executor
-from provisioning.aws.inventory import find_tagged
-from provisioning.aws.kinds import RunContext
-from provisioning.aws.ledger import Ledger
-from provisioning.plan import plan
 from tests.integration.helpers import ROOT, run_suite
+from tests.integration.shared import SharedRun
 
 pytestmark = pytest.mark.integration
 COMMITTED = ROOT / "tests" / "data" / "recordings" / "bastion"
@@ -32,26 +27,35 @@ REGENERATE = "request shapes changed since the bundle was recorded: regenerate i
 NO_NETWORK = ("-p", "tests.recording.no_network")
 
 
-def test_the_committed_bundle_is_small_and_replays_with_no_network(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def committed_replay(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """One replay of the committed bundle with no network (its reports directory and the finished process)."""
+    reports = tmp_path_factory.mktemp("committed-replay")
+    return reports, run_suite("features/", "--replay", str(COMMITTED), *NO_NETWORK, reports=reports)
+
+
+def test_the_committed_bundle_is_small_and_replays_with_no_network(
+        committed_replay: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     size = sum(p.stat().st_size for p in COMMITTED.iterdir())
     assert size < 1_000_000, f"the committed bundle is {size} bytes; keep it under 1 MB"
-    result = run_suite("features/", "--replay", str(COMMITTED), *NO_NETWORK, reports=tmp_path)
+    reports, result = committed_replay
     out = result.stdout + result.stderr
     assert result.returncode == 0, f"{REGENERATE}\n{out[-6000:]}"
     manifest = json.loads((COMMITTED / "manifest.json").read_text(encoding="utf-8"))
     assert f"replay outcomes identical to the recorded run's ({len(manifest['outcomes'])} scenarios)" in out, \
         f"{REGENERATE}\n{out[-3000:]}"
-    assert (tmp_path / "results.txt").read_text(encoding="utf-8") == manifest["results_text"], "TEST RESULTS differ"
+    assert (reports / "results.txt").read_text(encoding="utf-8") == manifest["results_text"], "TEST RESULTS differ"
 
 
-def test_every_step_says_it_was_replayed_and_from_which_run(tmp_path: Path) -> None:
-    result = run_suite("features/", "--replay", str(COMMITTED), *NO_NETWORK, reports=tmp_path)
+def test_every_step_says_it_was_replayed_and_from_which_run(
+        committed_replay: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    reports, result = committed_replay
     assert result.returncode == 0, f"{REGENERATE}\n{result.stdout[-4000:]}"
     when = json.loads((COMMITTED / "manifest.json").read_text(encoding="utf-8"))["when"][:10]
-    steps = [s for f in json.loads((tmp_path / "cucumber.json").read_text(encoding="utf-8"))
+    steps = [s for f in json.loads((reports / "cucumber.json").read_text(encoding="utf-8"))
              for e in f["elements"] for s in e["steps"]]
     assert steps, "no steps in cucumber.json"
-    html = (tmp_path / "acceptance.html").read_text(encoding="utf-8")
+    html = (reports / "acceptance.html").read_text(encoding="utf-8")
     assert f"replayed from a run of {when}" in html and "mode offline" in html
 
 
@@ -88,28 +92,24 @@ def test_an_edited_bundle_is_refused_before_anything_runs(tmp_path: Path) -> Non
     assert result.returncode == 4 and "sha256 differs from the manifest's" in result.stderr, result.stderr
 
 
-def test_a_failed_run_replays_as_the_same_failure(factory: ClientFactory, moto_url: str, run_id: str,
-                                                  tmp_path: Path) -> None:
-    topo = profiles.load("approved")
-    ids = Executor(RunContext(factory, run_id, topo.name, topo.tags), Ledger(run_id)).ensure(plan(topo, ("network",)))
-    factory.client("ec2").delete_route(RouteTableId=ids["rt-public"], DestinationCidrBlock="0.0.0.0/0")
-    bundle = tmp_path / "bundle"
-    recorded = run_suite("features/", "--phase", "network", "--aws-endpoint", moto_url, "--reuse", run_id,
-                         "--record", str(bundle), reports=tmp_path / "recorded")
+def test_a_failed_run_replays_as_the_same_failure(broken_route_run: SharedRun, tmp_path: Path) -> None:
+    recorded = broken_route_run  # route deleted, `--phase network --reuse --record` (tests/integration/runs.py)
+    bundle = recorded.dir / "bundle"
     assert recorded.returncode == 1 and "1 failed," in recorded.stdout, recorded.stdout[-3000:]
     summary = next(line for line in recorded.stdout.splitlines() if line.startswith("1 failed,")).split(" in ")[0]
-    assert find_tagged(factory, run_id) == []
+    assert recorded.facts["left"] == []
 
     replayed = run_suite("features/", "--replay", str(bundle), *NO_NETWORK, reports=tmp_path / "replayed")
     assert replayed.returncode == 1 and summary in replayed.stdout, replayed.stdout[-3000:]
     assert "expected 0.0.0.0/0 -> the internet gateway, found no route" in replayed.stdout
     assert "replay outcomes identical to the recorded run's" in replayed.stdout
-    assert (tmp_path / "recorded" / "results.txt").read_text() == (tmp_path / "replayed" / "results.txt").read_text()
+    assert (recorded.dir / "reports" / "results.txt").read_text() == (tmp_path / "replayed" / "results.txt").read_text()
 
 
-def test_a_full_offline_run_replays_with_the_same_outcomes_and_test_results(tmp_path: Path) -> None:
-    bundle = tmp_path / "bundle"
-    recorded = run_suite("features/", "--record", str(bundle), reports=tmp_path / "recorded", timeout=900)
+def test_a_full_offline_run_replays_with_the_same_outcomes_and_test_results(full_offline_run: SharedRun,
+                                                                           tmp_path: Path) -> None:
+    recorded = full_offline_run  # `pytest features/ --record <dir>/bundle` (tests/integration/runs.py)
+    bundle = recorded.dir / "bundle"
     assert recorded.returncode == 0, recorded.stdout[-3000:]
     manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["talosctl"] > 0 and manifest["counts"]["kube"] > 0 and manifest["counts"]["ssh"] > 0
@@ -117,5 +117,5 @@ def test_a_full_offline_run_replays_with_the_same_outcomes_and_test_results(tmp_
     assert replayed.returncode == 0, replayed.stdout[-3000:]
     assert f"replay outcomes identical to the recorded run's ({len(manifest['outcomes'])} scenarios)" in \
         replayed.stdout, replayed.stdout[-3000:]
-    assert (tmp_path / "recorded" / "results.txt").read_text(encoding="utf-8") == \
+    assert (recorded.dir / "reports" / "results.txt").read_text(encoding="utf-8") == \
         (tmp_path / "replayed" / "results.txt").read_text(encoding="utf-8")
