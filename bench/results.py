@@ -48,7 +48,8 @@ def results_markdown(figures: Mapping[str, Any]) -> str:
     out = ["# Benchmark results (`make bench`)", ""]
     meta = figures.get("meta", {})
     out += [f"Measured {meta.get('date', '?')} on {meta.get('cpus', '?')} CPUs (load average before: "
-            f"{meta.get('load_before', '?')}); medians of {meta.get('repeat', '?')} unless said otherwise. "
+            f"{meta.get('load_before', '?')}, after: {meta.get('load_after', '?')}: other jobs share the machine, "
+            f"so wall times vary more than CPU times); medians of {meta.get('repeat', '?')} unless said otherwise. "
             "Figures, not assertions: compare them with the previous results.json.", ""]
     full = figures.get("full_run")
     out += ["## Full offline run (`pytest features/ -p no:randomly`)", ""]

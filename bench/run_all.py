@@ -151,6 +151,7 @@ def main() -> int:
             figures["network_phase"] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         figures["suite_vs_aws_cli"] = skipped if "cli" in skip else optional_script(
             "aws_per_assertion", "network verification vs one aws CLI process per assertion")
+    figures["meta"]["load_after"] = round(os.getloadavg()[0], 2)
     js, md = write_results(figures, Path(a.out))
     print(md.read_text(encoding="utf-8"))
     print(f"written: {js} {md}")
