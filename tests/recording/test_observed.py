@@ -24,7 +24,7 @@ from provisioning import profiles
 from provisioning.aws.instance_state import InstanceState, InterfaceState, VolumeState
 from provisioning.phases import talos as phase
 from provisioning.recording.importer import import_bundle
-from provisioning.recording.observed import OBSERVED_DIR, Observed, ObservedError, load_observed
+from provisioning.recording.observed import OBSERVED_DIR, Observed, ObservedError, load_observed, read
 from provisioning.talos.adapter import Talosctl
 from tests.recording.bundles import FULL
 
@@ -52,8 +52,12 @@ def _imported(tmp_path: Path, *, mode: str = "offline", when: str = "2026-11-30T
     return out
 
 
-def test_nothing_is_imported_in_the_repository_so_the_stand_ins_keep_their_reconstructed_inputs() -> None:
-    assert load_observed(OBSERVED_DIR) is None, "an import was committed: the stand-ins' tests assume none"
+def test_every_committed_import_is_one_the_models_can_take() -> None:
+    """A committed import (README step 3) that was edited by hand, or is of a shape this code no longer reads, fails."""
+    assert (OBSERVED_DIR / "README.md").is_file(), "provisioning/data/observed/README.md says what the files are"
+    for path in sorted(OBSERVED_DIR.glob("*.yaml")):
+        read(path)
+    load_observed(OBSERVED_DIR)
 
 
 def test_a_live_run_wins_over_a_newer_offline_run_and_another_talos_version_is_not_used(tmp_path: Path) -> None:
