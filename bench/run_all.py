@@ -114,11 +114,27 @@ def optional_script(name: str, what: str) -> dict[str, Any]:
     return dict(module.figures())
 
 
+def kept_from_previous(figures: dict[str, Any], previous: Path) -> dict[str, Any]:
+    """figures with every skipped section taken from the previous results (if measured there), named in meta."""
+    if not previous.exists():
+        return figures
+    old = json.loads(previous.read_text(encoding="utf-8"))
+    kept = [key for key, value in figures.items()
+            if key != "meta" and isinstance(value, dict) and str(value.get("status", "")).endswith("(--skip)")
+            and key in old and not (isinstance(old[key], dict) and "status" in old[key])]
+    out = {**figures, **{key: old[key] for key in kept}}
+    if kept:
+        out["meta"] = {**figures["meta"], "kept_from": old.get("meta", {}).get("date", "?"), "kept": kept}
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", "5")))
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
     ap.add_argument("--skip", default=os.environ.get("BENCH_SKIP", ""), help=f"comma list of {SECTIONS}")
+    ap.add_argument("--update", action="store_true",
+                    help="keep the previous results.json's figures for the sections skipped now (meta says which)")
     a = ap.parse_args()
     skip = {s for s in a.skip.split(",") if s}
     figures: dict[str, Any] = {"meta": {"date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -131,6 +147,7 @@ def main() -> int:
             figures["full_run"] = figures["calls"] = skipped
         else:
             figures["full_run"], figures["calls"] = full_runs(a.repeat, work)
+        figures["launch"] = figures["network_phase"] = skipped
         if "launch" not in skip:
             import parallel_launch
 
@@ -152,6 +169,8 @@ def main() -> int:
         figures["suite_vs_aws_cli"] = skipped if "cli" in skip else optional_script(
             "aws_per_assertion", "network verification vs one aws CLI process per assertion")
     figures["meta"]["load_after"] = round(os.getloadavg()[0], 2)
+    if a.update:
+        figures = kept_from_previous(figures, Path(a.out) / "results.json")
     js, md = write_results(figures, Path(a.out))
     print(md.read_text(encoding="utf-8"))
     print(f"written: {js} {md}")

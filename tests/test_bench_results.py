@@ -63,3 +63,20 @@ def test_write_results_writes_the_json_and_the_markdown(tmp_path: Path) -> None:
     js, md = _results().write_results(FIGURES, tmp_path / "results")
     assert json.loads(js.read_text()) == FIGURES
     assert md.read_text().startswith("# Benchmark results (`make bench`)")
+
+
+def test_update_keeps_only_the_skipped_sections_that_were_measured_before(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("bench_run_all", ROOT / "bench" / "run_all.py")
+    assert spec is not None and spec.loader is not None
+    run_all = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_all)
+    previous = tmp_path / "results.json"
+    previous.write_text(json.dumps(FIGURES))
+    skipped = {"status": "not measured: skipped (--skip)"}
+    now = {"meta": {"date": "2026-11-30T04:00:00+00:00"}, "full_run": skipped, "scale": skipped,
+           "teardown": {"latency_s": 0.2, "one_node_s": 2.0, "nodes": 3, "many_nodes_s": 2.1, "ratio": 1.05}}
+    merged = run_all.kept_from_previous(now, previous)
+    assert merged["full_run"] == FIGURES["full_run"] and merged["scale"] == FIGURES["scale"]
+    assert merged["teardown"]["ratio"] == 1.05
+    assert merged["meta"]["kept"] == ["full_run", "scale"]
+    assert "Sections full_run, scale were measured 2026-11-30T03:00:00+00:00" in _results().results_markdown(merged)
