@@ -32,7 +32,11 @@ def bastion_image(url: str) -> tuple[str, str]:
     """The name of the image Terraform chose for the bastion, and the newest date among its filter's matches."""
     ec2 = boto3.client("ec2", region_name=tf.REGION, endpoint_url=url, aws_access_key_id="testing",
                        aws_secret_access_key="testing")
-    image_id = ec2.describe_instances()["Reservations"][0]["Instances"][0]["ImageId"]
+    # moto's state is per process: other tests in this worker may have left instances, so find theirs by name.
+    (reservation,) = ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["tf-bastion"]},
+                                                     {"Name": "instance-state-name", "Values": ["running"]}])[
+        "Reservations"]
+    image_id = reservation["Instances"][0]["ImageId"]
     images = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": [THEIR_FILTER]}])["Images"]
     chosen = next(i for i in images if i["ImageId"] == image_id)
     assert all(fnmatchcase(i["Name"], THEIR_FILTER) for i in images)
