@@ -10,6 +10,7 @@ import pytest
 
 from fixtures.backend import MotoServer
 from provisioning.aws.client import ClientFactory
+from tests import schedule
 from tests.integration import runs
 from tests.integration.shared import SharedRun, shared_root
 
@@ -49,3 +50,8 @@ def full_offline_run(shared_runs: Path) -> SharedRun:
 def broken_route_run(shared_runs: Path, factory: ClientFactory, moto_url: str, run_id: str) -> SharedRun:
     """The network phase reused on a lab whose public default route was deleted, made once per session."""
     return runs.broken_route_run(shared_runs, factory, moto_url, run_id)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the files that run the acceptance suite for minutes first (tests/schedule.py); the rest keep order."""
+    items.sort(key=schedule.rank)
