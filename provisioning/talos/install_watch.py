@@ -118,7 +118,7 @@ class ConsoleWatch:
             return InstallEvidence(name, iid, None, f"{fallback_source} (the console's latest 64 KB had scrolled "
                                                     "past the install lines)")
         return InstallEvidence(name, iid, last, f"{self.console.evidence}: last text read, no install seen "
-                                                f"within {timeout_s:.0f}s")
+                                                f"in {self.clock() - self.started:.0f}s of watching")
 
     def stop(self) -> None:
         self._stop.set()
