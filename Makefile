@@ -17,12 +17,12 @@ lint: bootstrap
 	$(PY) -m mypy
 
 # Unit/integration tests, one file per worker (tests in a file share fixtures), the files that run
-# the suite for minutes started first (tests/schedule.py). Four workers on two cores: those files
+# the suite for minutes started first (tests/schedule.py). Three workers on two cores: those files
 # spend much of their time waiting on subprocesses, consoles and stand-ins, and the other
 # workers use the cores meanwhile. Then the features in one process: phase gating needs them in
 # order in one session.
 test: lint
-	$(PY) -m pytest -n 4 --dist loadfile --no-loadscope-reorder tests/ $(ARGS)
+	$(PY) -m pytest -n 3 --dist loadfile --no-loadscope-reorder tests/ $(ARGS)
 	$(PY) -m pytest features/ $(ARGS)
 
 # Every benchmark side by side -> bench/results/results.{json,md} (BENCH_REPEAT=5, BENCH_SKIP=scale,...).

@@ -116,7 +116,9 @@ def keep_then_reuse(endpoint: str, phase: str, run_id: str, tmp_path: Path) -> S
         kept = run_session("--phase", phase, "--aws-endpoint", endpoint, "--run-id", run_id, "--keep",
                            reports=tmp_path / "keep")
         left_after_keep = sorted(f"{f.kind} {f.id}" for f in find_tagged(clients, run_id))
-        files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in talos_dir.iterdir()} if talos_dir.is_dir() else {}
+        # The run's files (not the bin/ directory of the talosctl launcher, which holds no secret)
+        files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in talos_dir.iterdir() if p.is_file()} \
+            if talos_dir.is_dir() else {}
         reused = run_session("--phase", phase, "--aws-endpoint", endpoint, "--reuse", run_id,
                              reports=tmp_path / "reuse")
         left_after_reuse = sorted(f"{f.kind} {f.id}" for f in find_tagged(clients, run_id))
