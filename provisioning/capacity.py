@@ -14,21 +14,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from provisioning.data import DATA_DIR, load_data
-from provisioning.platform_fit import requests_fit
+from provisioning.platform_fit import kubevirt_fit, model_outcome, releases_fit, spin_fit
 from provisioning.topology import Node, Topology
 
 PriceLookup = Callable[[str], float | None]
 
 # Which verdict rules predict the failure of which named check (names as in provisioning.kube.checks).
-# The documented minimum (node_count, cores/ram_per_node) is what the hardware table asks for; whether the
-# releases come up is a scheduling question the chart requests answer (platform_requests): CozyStack
-# v1.3.3's charts request far less than the documented minimum, so the two are separate predictions.
+# The documented minimum (node_count, cores/ram_per_node) is the hardware table; whether releases come up is
+# the cluster model's answer over the profile's nodes (provisioning.platform_fit): separate predictions.
 PREDICTORS: dict[str, tuple[str, ...]] = {
     "helmreleases_ready": ("platform_requests",),
-    # spin-operator needs cert-manager, which CozyStack installs: no Ready platform, no SpinApp.
-    "spinapps_ready": ("platform_requests",),
+    # spin-operator needs cert-manager, which CozyStack installs, and room for its pod.
+    "spinapps_ready": ("spin_operator",),
     "node_capacity": ("ram_per_node", "cores_per_node", "node_count"),
     "kvm": ("kvm",),
+    "kubevirt_deployed": ("kubevirt_runs",),
     "nodes_ready": ("talos_controlplane", "talos_worker"),
 }
 WEBSITE = "cozystack/website docs/v0/install hardware-requirements.md"
@@ -62,6 +62,7 @@ class Requirement:
     source: str
     problem: str = ""
     verified: bool = True
+    blockers: tuple[str, ...] = ()  # what the rule says will fail first (the model's root blockers)
 
     @property
     def line(self) -> str:
@@ -95,6 +96,11 @@ class Verdict:
             if r.name == name:
                 return r
         raise KeyError(f"{name}; known: {[r.name for r in self.requirements]}")
+
+    def predicted_blockers(self, check_name: str) -> frozenset[str]:
+        """The root blockers the unmet rules predicting check_name name (empty when they name none)."""
+        unmet = {r.name: r for r in self.unmet}
+        return frozenset(b for rule in PREDICTORS.get(check_name, ()) if rule in unmet for b in unmet[rule].blockers)
 
     def predicts(self, check_name: str) -> str | None:
         """Return the verdict line that predicts check_name will fail, or None when nothing does."""
@@ -181,9 +187,11 @@ def _cozystack_rules(nodes: Sequence[Node], info: Mapping[str, InstanceInfo],
                            "cozystack/website v0 docs (x86_64); v0.31 changelog (arm64 beta)",
                            f"{status}; CozyStack documents x86_64 only", verified=arch_verified))
     roles = {role: spec["machine_type"] for role, spec in load_data("talos_limits")["roles"].items()}
-    fit, measured, required, source, problem = requests_fit(
-        nodes, lambda n: (info[n.instance_type].vcpu, info[n.instance_type].memory_mib), roles)
-    out.append(Requirement("platform_requests", fit, measured, required, source, problem))
+    outcome = model_outcome(nodes, lambda n: (info[n.instance_type].vcpu, info[n.instance_type].memory_mib), roles)
+    for name, fit in (("platform_requests", releases_fit(outcome)), ("spin_operator", spin_fit(outcome)),
+                      ("kubevirt_runs", kubevirt_fit(outcome))):
+        out.append(Requirement(name, fit.met, fit.measured, fit.required, fit.source, fit.problem,
+                               blockers=fit.blockers))
     no_kvm = [n.instance_type for n in nodes if not info[n.instance_type].kvm]
     out.append(Requirement("kvm", not no_kvm, "no /dev/kvm" if no_kvm else "/dev/kvm on every node",
                            "/dev/kvm on every node", "AWS EC2 User Guide, nested virtualization; kubevirt "

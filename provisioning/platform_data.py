@@ -131,7 +131,8 @@ class Platform:
         return f"reconstructed from {self.provenance['repository']} {self.provenance['tag']} packages/core/platform"
 
 
-def _workload(raw: Mapping[str, Any], where: str) -> Workload:
+def workload_of(raw: Mapping[str, Any], where: str) -> Workload:
+    """A Workload from its data-file entry (DataDriftError naming where for an unknown placement)."""
     if raw.get("placement") not in PLACEMENTS:
         raise DataDriftError(f"{where}: placement {raw.get('placement')!r} is not one of {PLACEMENTS}")
     return Workload(name=str(raw["name"]), kind=str(raw["kind"]), placement=str(raw["placement"]),
@@ -144,7 +145,7 @@ def build_platform(provenance: Mapping[str, Any], content: Mapping[str, Any]) ->
     releases = tuple(Release(namespace=r["namespace"], name=r["name"], package=r["package"], chart=r["chart"],
                              chart_version=str(r["chart_version"]), path=r["path"],
                              depends_on=tuple(r["depends_on"]),
-                             workloads=tuple(_workload(w, f"{r['namespace']}/{r['name']}")
+                             workloads=tuple(workload_of(w, f"{r['namespace']}/{r['name']}")
                                              for w in r.get("workloads") or ()))
                      for r in content["releases"])
     keys = [r.key for r in releases]
@@ -204,7 +205,7 @@ def load_spin_operator() -> SpinOperator:
     """spin-operator v0.4.0 (spin_operator_v0_4_0.yaml)."""
     prov, content = read_verified(DATA_DIR / "spin_operator_v0_4_0.yaml")
     return SpinOperator(version=str(prov["tag"]), namespace=str(content["namespace"]),
-                        workloads=tuple(_workload(w, "spin-operator") for w in content["workloads"]),
+                        workloads=tuple(workload_of(w, "spin-operator") for w in content["workloads"]),
                         requires=tuple(r["release"] for r in content["requires"]), provenance=prov)
 
 

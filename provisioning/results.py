@@ -8,8 +8,9 @@
 
     RECOMMENDED: scale to 3 nodes with 32 GiB RAM each (t4g.2xlarge, $0.2944/hour)
 
-Phase outcomes are built from what the adapter read plus the capacity verdict, so a failure that
-the verdict predicted is reported in the verdict's words.
+Phase outcomes are built from what the adapter read, in the cluster's words (the root blockers), and
+say whether the capacity verdict predicted them: a failure with a cause the verdict did not name is
+reported as not predicted.
 """
 
 from __future__ import annotations
@@ -30,15 +31,17 @@ from provisioning.kube.adapter import (
     SpinAppStatus,
 )
 from provisioning.kube.checks import (
-    blocked_by,
     check_helmreleases_ready,
     check_kubevirt_deployed,
     check_kvm,
     check_runtimeclass,
     check_spinapps_ready,
+    helmrelease_causes,
     helmrelease_summary,
     scheduling_blockers,
+    spinapp_causes,
 )
+from provisioning.platform_data import load_spin_operator
 
 Status = Literal["pass", "fail", "warn"]
 ICONS: dict[str, str] = {"pass": "\u2705", "fail": "\u274c", "warn": "\u26a0\ufe0f", "cost": "\U0001f4b0"}
@@ -81,7 +84,7 @@ class RunOutcomes:
 
 
 def install_outcome(releases: Sequence[HelmRelease], pending: Sequence[PendingPod], verdict: Verdict) -> PhaseOutcome:
-    """CozyStack install: all system HelmReleases Ready, else the predicted cause and the measured blockers."""
+    """CozyStack install: every system HelmRelease Ready, else the blockers and whether the verdict named them."""
     ready, total = helmrelease_summary(releases)
     if not check_helmreleases_ready(releases, pending):
         return PhaseOutcome.passed(f"{ready} of {total} system HelmReleases Ready")
@@ -90,14 +93,16 @@ def install_outcome(releases: Sequence[HelmRelease], pending: Sequence[PendingPo
     if blockers:
         reasons = ", ".join(f"{reason} x{n}" for reason, n in blockers.most_common())
         parts.append(f"{len(pending)} pods Pending ({reasons})")
-    index = {r.key: r for r in releases}
-    roots = sorted({(blocked_by(r, index) or [r.key])[-1] for r in releases if not r.ready})
+    causes = set(helmrelease_causes(releases, pending))
+    roots = sorted(causes, key=lambda k: (k.startswith("Pod "), k))  # releases first, then stray Pending pods
     if roots:
         more = f" (+{len(roots) - 5} more)" if len(roots) > 5 else ""
         parts.append(f"root blockers: {', '.join(roots[:5])}{more}")
-    predicted = verdict.predicts("helmreleases_ready")
-    head = f"Failed - {predicted}" if predicted else "Failed"
-    return PhaseOutcome.failed(f"{head}; {'; '.join(parts)}")
+    if verdict.predicts("helmreleases_ready"):
+        predicted = causes <= verdict.predicted_blockers("helmreleases_ready")
+        parts.append("as the capacity verdict predicted" if predicted else
+                     "not the causes the capacity verdict predicted")
+    return PhaseOutcome.failed(f"Failed - {'; '.join(parts)}")
 
 
 def virtualization_outcome(nodes: Sequence[KubeNode], kubevirts: Sequence[KubeVirtStatus],
@@ -115,16 +120,22 @@ def virtualization_outcome(nodes: Sequence[KubeNode], kubevirts: Sequence[KubeVi
 
 def spinkube_outcome(classes: Sequence[RuntimeClassInfo], apps: Sequence[SpinAppStatus], nodes: Sequence[KubeNode],
                      *, runtime_class: str = "wasmtime-spin-v2", handler: str = "spin",
-                     verdict: Verdict | None = None) -> PhaseOutcome:
-    """SpinKube: the RuntimeClass exists and every SpinApp is ready (a predicted cause comes first)."""
+                     verdict: Verdict | None = None, releases: Sequence[HelmRelease] = (),
+                     pending: Sequence[PendingPod] = ()) -> PhaseOutcome:
+    """SpinKube: the RuntimeClass exists and every SpinApp is ready; else the cause read from the cluster first."""
     violations = check_runtimeclass(classes, runtime_class, handler) + check_spinapps_ready(apps)
     archs = "/".join(sorted({n.architecture for n in nodes})) or "unknown architecture"
     if not violations:
         ready = ", ".join(f"{a.key} {a.ready_replicas}/{a.replicas}" for a in apps)
         return PhaseOutcome.passed(f"WASM SpinApps ready on {archs} ({ready})")
-    predicted = verdict.predicts("spinapps_ready") if verdict is not None else None
-    cause = f"{predicted} (spin-operator needs CozyStack's cert-manager); " if predicted else ""
-    return PhaseOutcome.failed("Failed - " + cause + "; ".join(str(v) for v in violations))
+    spin = load_spin_operator()
+    causes = spinapp_causes(releases, pending, requires=spin.requires, operator=f"{spin.namespace}/spin-operator",
+                            app=", ".join(a.key for a in apps) or "none") if releases else {}
+    parts = list(causes.values())
+    if causes and verdict is not None and verdict.predicts("spinapps_ready"):
+        parts.append("as the capacity verdict predicted" if set(causes) <= verdict.predicted_blockers("spinapps_ready")
+                     else "not the cause the capacity verdict predicted")
+    return PhaseOutcome.failed("Failed - " + "; ".join(parts + [str(v) for v in violations]))
 
 
 def outcomes_from_snapshot(snapshot: ClusterSnapshot, verdict: Verdict, *, title: str, infrastructure: PhaseOutcome,
@@ -134,7 +145,8 @@ def outcomes_from_snapshot(snapshot: ClusterSnapshot, verdict: Verdict, *, title
         title=title, infrastructure=infrastructure, boot=boot,
         cozystack_install=install_outcome(snapshot.helmreleases, snapshot.pending_pods, verdict),
         virtualization=virtualization_outcome(snapshot.nodes, snapshot.kubevirts, verdict),
-        spinkube=spinkube_outcome(snapshot.runtimeclasses, snapshot.spinapps, snapshot.nodes, verdict=verdict),
+        spinkube=spinkube_outcome(snapshot.runtimeclasses, snapshot.spinapps, snapshot.nodes, verdict=verdict,
+                                  releases=snapshot.helmreleases, pending=snapshot.pending_pods),
         cost=cost)
 
 

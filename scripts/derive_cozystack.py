@@ -508,8 +508,9 @@ HEADER = """\
 # name, namespace, Package, chart, dependsOn as it builds them) and, per release, the workloads whose pods
 # request CPU or memory in the chart's defaults. Releases without workloads set no requests anywhere in
 # their chart defaults (BestEffort pods: the scheduler places them whatever the node's size).
-# Not counted: pods the operators create later (KubeVirt's virt-*, CDI, LINSTOR satellites, CAPI
-# providers), the root tenant's optional apps, and hook Jobs; helm --wait does not wait for them.
+# Not here: pods no chart renders (Talos's static pods and CoreDNS, Flux, and what KubeVirt, CDI, Piraeus and
+# the CAPI operator create later; helm --wait does not wait for them): cluster_overhead_v1_3_3.yaml. Not
+# counted anywhere: the root tenant's optional apps and hook Jobs.
 # Facts extracted by scripts/derive_cozystack.py from the tag below; provenance.content_sha256 covers
 # every key after provenance (tests/test_platform_data.py fails when either drifts).
 """

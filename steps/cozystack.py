@@ -41,12 +41,14 @@ def _(cluster: ClusterChecks, verdict_gate: VerdictGate) -> None:
 
 @then("every system HelmRelease is Ready")
 def _(cluster: ClusterChecks, verdict_gate: VerdictGate) -> None:
-    verdict_gate.assert_clean("helmreleases_ready", cluster.helmreleases_ready(), "system HelmReleases")
+    verdict_gate.assert_clean("helmreleases_ready", cluster.helmreleases_ready(), "system HelmReleases",
+                              causes=cluster.helmrelease_causes)
 
 
 @then("KubeVirt is deployed")
 def _(cluster: ClusterChecks, verdict_gate: VerdictGate) -> None:
-    verdict_gate.assert_clean("kubevirt_deployed", cluster.kubevirt_deployed(), "KubeVirt")
+    verdict_gate.assert_clean("kubevirt_deployed", cluster.kubevirt_deployed(), "KubeVirt",
+                              causes=cluster.kubevirt_causes)
 
 
 @then("every node offers /dev/kvm to KubeVirt")
@@ -61,7 +63,8 @@ def _(cluster: ClusterChecks, verdict_gate: VerdictGate) -> None:
 
 @then(parsers.parse("the hello SpinApp is Ready on an {architecture} node"))
 def _(cluster: ClusterChecks, verdict_gate: VerdictGate, architecture: str) -> None:
-    verdict_gate.assert_clean("spinapps_ready", cluster.spinapps_ready(architecture), "hello SpinApp")
+    verdict_gate.assert_clean("spinapps_ready", cluster.spinapps_ready(architecture), "hello SpinApp",
+                              causes=cluster.spinapp_causes)
 
 
 @then("the hello SpinApp answers through the bastion")

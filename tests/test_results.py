@@ -52,13 +52,18 @@ def test_undersized_summary_reads_like_the_handoff() -> None:
     lines = text.splitlines()
     assert lines[0] == "TEST RESULTS - 3-Node ARM64 CozyStack" and lines[1] == "=" * len(lines[0])
     assert lines[2] == "\u2705 Infrastructure: Created successfully"
-    # 3 x t4g.medium fit v1.3.3's requests: the verdict predicts no install failure, so it is stated in its own words
-    assert lines[4] == ("\u274c CozyStack install: Failed; 1 of 3 system HelmReleases Ready; 1 pods Pending "
-                        "(Insufficient memory x1); root blockers: cm/cert-manager")
-    small = verdict_for("t4g.small")
-    assert render_results(outcomes(install_outcome(releases, [], small), virt, spin), small).splitlines()[4] == (
-        "\u274c CozyStack install: Failed - CozyStack v1.3.3's pods do not fit the nodes: memory (5.0 GiB requested, "
-        "4.5 GiB allocatable); 1 of 3 system HelmReleases Ready; root blockers: cm/cert-manager")
+    # on 3 x t4g.medium the verdict's model predicts foundationdb-operator, not cert-manager: the line is in the
+    # cluster's words and says the cause is not the predicted one
+    assert lines[4] == ("\u274c CozyStack install: Failed - 1 of 3 system HelmReleases Ready; 1 pods Pending "
+                        "(Insufficient memory x1); root blockers: cm/cert-manager; not the causes the capacity verdict "
+                        "predicted")
+    fdb = [HelmRelease("cozy-foundationdb-operator", "foundationdb-operator", False, "InstallFailed", "deadline")]
+    assert install_outcome(fdb, [], verdict).text == (
+        "Failed - 0 of 1 system HelmReleases Ready; root blockers: cozy-foundationdb-operator/foundationdb-operator; "
+        "as the capacity verdict predicted")
+    big = verdict_for("t4g.2xlarge", 256)
+    assert render_results(outcomes(install_outcome(releases, [], big), virt, spin), big).splitlines()[4] == (
+        "\u274c CozyStack install: Failed - 1 of 3 system HelmReleases Ready; root blockers: cm/cert-manager")
     assert lines[5] == ("\u274c Virtualization: Failed - KubeVirt Deployed; no /dev/kvm on t4g; KubeVirt VMs cannot "
                         "run; needs a .metal or nested-virt family")
     assert lines[6].startswith("\u274c SpinKube: Failed - RuntimeClass wasmtime-spin-v2: expected handler spin")
@@ -87,7 +92,7 @@ def test_an_unpredicted_failure_still_names_its_blockers() -> None:
     verdict = verdict_for("t4g.2xlarge", 256)
     install = install_outcome([HelmRelease("cm", "cert-manager", False, "InstallFailed", "image pull")], [], verdict)
     assert install.status == "fail"
-    assert install.text == "Failed; 0 of 1 system HelmReleases Ready; root blockers: cm/cert-manager"
+    assert install.text == "Failed - 0 of 1 system HelmReleases Ready; root blockers: cm/cert-manager"
 
 
 def test_write_results_creates_reports_results_txt(tmp_path: Path) -> None:

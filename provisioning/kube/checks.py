@@ -112,6 +112,72 @@ def blocked_by(release: HelmRelease, index: Mapping[str, HelmRelease]) -> list[s
     return chain
 
 
+def stray_pod_cause(namespace: str) -> str:
+    """The cause key of Pending pods no failed release explains (the verdict's model names them alike)."""
+    return f"Pod {namespace}/*"
+
+
+def helmrelease_causes(releases: Sequence[HelmRelease], pending: Sequence[PendingPod] = ()) -> dict[str, str]:
+    """Why the HelmRelease check fails, by cause: each root blocker (a not-Ready release not blocked by a
+    dependency) -> its reason and message, and Pending pods outside those releases' namespaces by namespace."""
+    index = {r.key: r for r in releases}
+    behind: dict[str, list[str]] = {}
+    for r in [r for r in releases if not r.ready]:
+        chain = blocked_by(r, index)
+        behind.setdefault(chain[-1] if chain else r.key, []).extend([r.key] if chain else [])
+    out: dict[str, str] = {}
+    for key, waiting in behind.items():
+        root = index.get(key)
+        tail = f"; {len(waiting)} release(s) DependencyNotReady behind it ({', '.join(waiting)})" if waiting else ""
+        out[key] = f"{key} ({f'{root.reason}: {root.message}' if root else 'not found'}){tail}"
+    roots = {k.split("/", 1)[0] for k in out}
+    for p in pending:
+        if p.namespace not in roots:
+            reasons = sorted({x for m in p.messages for x in scheduling_reasons(m)}) or ["no scheduler message"]
+            out.setdefault(stray_pod_cause(p.namespace), f"Pod {p.key} Pending: {'; '.join(reasons)}")
+    return out
+
+
+def spinapp_causes(releases: Sequence[HelmRelease], pending: Sequence[PendingPod], *, requires: Sequence[str],
+                   operator: str, app: str) -> dict[str, str]:
+    """Why a SpinApp is not ready, by cause: the root blocker of each release spin-operator needs, else the
+    operator ("namespace/name") when its pods are Pending, else the SpinApp itself."""
+    index = {r.key: r for r in releases}
+    out: dict[str, str] = {}
+    for key in requires:
+        if key in index and index[key].ready:
+            continue
+        root = (blocked_by(index[key], index) or [key])[-1] if key in index else key
+        found = index.get(root)
+        why = f"{found.reason}: {found.message}" if found else "not found"
+        out[root] = f"spin-operator waits for {key}" + (f" ({why})" if root == key else f", blocked by {root} ({why})")
+    if out:
+        return out
+    stuck = [p for p in pending if p.namespace == operator.split("/", 1)[0]]
+    if stuck:
+        reasons = sorted({x for m in stuck[0].messages for x in scheduling_reasons(m)}) or ["no scheduler message"]
+        return {operator: f"{operator} pod {stuck[0].name} Pending: {'; '.join(reasons)}"}
+    return {f"SpinApp {app}": f"SpinApp {app} not ready while spin-operator runs"}
+
+
+def kubevirt_causes(releases: Sequence[HelmRelease], pending: Sequence[PendingPod],
+                    kubevirts: Sequence[KubeVirtStatus], release: str) -> dict[str, str]:
+    """Why KubeVirt is not Deployed, by cause: the root blocker of the release holding its CR when there is no
+    CR, else its namespace's Pending pods, else the CR's phase itself."""
+    namespace = release.split("/", 1)[0]
+    if not kubevirts:
+        index = {r.key: r for r in releases}
+        root = (blocked_by(index[release], index) or [release])[-1] if release in index else release
+        found = index.get(root)
+        return {root: f"no KubeVirt CR: {root} " + (f"({found.reason}: {found.message})" if found else "not found")}
+    stuck = [p for p in pending if p.namespace == namespace]
+    if stuck:
+        reasons = sorted({x for p in stuck for m in p.messages for x in scheduling_reasons(m)})
+        return {stray_pod_cause(namespace): f"{len(stuck)} KubeVirt pod(s) Pending: {'; '.join(reasons)}"}
+    return {f"KubeVirt {k.namespace}/{k.name}": f"KubeVirt {k.namespace}/{k.name} phase {k.phase or 'unset'}"
+            for k in kubevirts}
+
+
 def helmrelease_summary(releases: Sequence[HelmRelease]) -> tuple[int, int]:
     """(Ready, total) count of the given HelmReleases."""
     return sum(1 for r in releases if r.ready), len(releases)

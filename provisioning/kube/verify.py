@@ -23,7 +23,12 @@ from provisioning.kube.checks import (
     check_nodes_ready,
     check_runtimeclass,
     check_spinapps_ready,
+    helmrelease_causes,
+    kubevirt_causes,
+    spinapp_causes,
 )
+from provisioning.platform_data import load_spin_operator
+from provisioning.platform_model import KUBEVIRT
 from provisioning.topology import Topology
 
 
@@ -112,6 +117,22 @@ class ClusterChecks:
         """Every system HelmRelease is Ready; failures name reason, blocked dependency and pending pods."""
         releases = self.reader.helmreleases()
         return check_helmreleases_ready(releases, self.reader.pending_pods() if releases else ())
+
+    def helmrelease_causes(self) -> dict[str, str]:
+        """Why the HelmReleases are not all Ready, by cause (root blockers, stray Pending pods)."""
+        releases = self.reader.helmreleases()
+        return helmrelease_causes(releases, self.reader.pending_pods())
+
+    def spinapp_causes(self) -> dict[str, str]:
+        """Why the hello SpinApp is not ready, by cause (the blocker of what spin-operator needs, or its pods)."""
+        spin = load_spin_operator()
+        return spinapp_causes(self.reader.helmreleases(), self.reader.pending_pods(), requires=spin.requires,
+                              operator=f"{spin.namespace}/spin-operator", app=self.expect.hello.key)
+
+    def kubevirt_causes(self) -> dict[str, str]:
+        """Why KubeVirt is not Deployed, by cause (its release's root blocker, its Pending pods, its phase)."""
+        return kubevirt_causes(self.reader.helmreleases(), self.reader.pending_pods(), self.reader.kubevirts(),
+                               KUBEVIRT)
 
     def kvm(self) -> list[Violation]:
         """Every node offers KVM devices to KubeVirt."""

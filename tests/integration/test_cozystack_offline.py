@@ -4,9 +4,11 @@ The suite runs in a subprocess exactly as an operator runs it (`pytest features/
 moto server and loopback stand-ins (the full run is the session's shared one, tests/integration/runs.py).
 It must exit 0 while the report shows every blocker the capacity verdict predicted; --strict-verdict
 turns the same blockers into failures. The stand-in computes the cluster from the launched nodes and
-CozyStack v1.3.3's data: on 3 x t4g.medium every release's requests fit (v1.3.3's charts request
-~5 GiB), so the HelmReleases and the SpinApp pass and only the documented per-host minimum and KVM
-stay expected failures.
+CozyStack v1.3.3's data: on 3 x t4g.medium the charts' ~5 GiB of requests would fit, but with Talos's,
+Flux's and the operators' own pods on MemTotal the model runs out of room at foundationdb-operator
+(foundationdb-rd DependencyNotReady behind it), so the HelmRelease scenario is an expected failure
+naming that root blocker, besides the documented per-host minimum and KVM; spin-operator's pod still
+fits, so the SpinApp passes.
 """
 
 from __future__ import annotations
@@ -23,12 +25,16 @@ pytestmark = pytest.mark.integration
 
 RAM = "insufficient RAM (24 GiB needed, 4 GiB available)"
 KVM = "no /dev/kvm on t4g; KubeVirt VMs cannot run; needs a .metal or nested-virt family"
+FDB = ("cozy-foundationdb-operator/foundationdb-operator (InstallFailed: Helm install failed for release "
+       "cozy-foundationdb-operator/foundationdb-operator with chart cozy-foundationdb-operator@0.0.0: context deadline "
+       "exceeded); 1 release(s) DependencyNotReady behind it (cozy-system/foundationdb-rd) (as the capacity verdict "
+       "predicted)")
 EXPECTED_BLOCKERS = {
     "test_the_nodes_have_the_cpu_and_memory_cozystack_documents_as_its_minimum": RAM,
+    "test_every_system_helmrelease_of_cozystack_is_ready": FDB,
     "test_virtual_machines_can_run": KVM,
 }
-PASSING = ("test_every_system_helmrelease_of_cozystack_is_ready",
-           "test_the_hello_spinapp_runs_on_arm64_and_answers_through_the_bastion")
+PASSING = ("test_the_hello_spinapp_runs_on_arm64_and_answers_through_the_bastion",)
 
 
 def xfail_lines(stdout: str) -> dict[str, str]:
@@ -49,8 +55,11 @@ def test_the_approved_profile_exits_0_showing_every_expected_blocker(full_offlin
     assert "no Tailscale auth key configured" in out
     results = (result.dir / "reports" / "results.txt").read_text(encoding="utf-8")
     assert results.startswith("TEST RESULTS - 3-Node ARM64 CozyStack\n")
-    assert "\u2705 CozyStack install: 83 of 83 system HelmReleases Ready" in results
+    assert ("\u274c CozyStack install: Failed - 81 of 83 system HelmReleases Ready; 1 pods Pending (Insufficient cpu "
+            "x1, Insufficient memory x1); root blockers: cozy-foundationdb-operator/foundationdb-operator; as the "
+            "capacity verdict predicted") in results
     assert "\u274c Virtualization: Failed - KubeVirt Deployed; no /dev/kvm on t4g" in results
+    assert "\u2705 SpinKube: WASM SpinApps ready on arm64" in results
     assert "\u2705 Infrastructure: Created successfully" in results
     assert "\U0001f4b0 Cost: $0.00 billed (offline run)" in results
     assert "RECOMMENDED: scale to 3 nodes with 32 GiB RAM each (t4g.2xlarge" in results
@@ -76,7 +85,7 @@ def test_the_recommended_profile_passes_phase_04_except_kvm(tmp_path: Path) -> N
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert xfail_lines(out) == {"test_virtual_machines_can_run": KVM}
-    for name in (*PASSING, "test_the_nodes_have_the_cpu_and_memory_cozystack_documents_as_its_minimum",
+    for name in (*PASSING, "test_every_system_helmrelease_of_cozystack_is_ready", "test_the_nodes_have_the_cpu_and_memory_cozystack_documents_as_its_minimum",
                  "test_the_nodes_are_ready_and_arm64"):
         assert not re.search(rf"^FAILED \S+::{name}\b", out, re.M), name
     results = (tmp_path / "results.txt").read_text(encoding="utf-8")

@@ -16,8 +16,11 @@ from provisioning.kube.checks import (
     check_runtimeclass,
     check_spinapps_ready,
     check_talos_extensions,
+    helmrelease_causes,
+    kubevirt_causes,
     scheduling_blockers,
     scheduling_reasons,
+    spinapp_causes,
 )
 
 GIB = 2**30
@@ -114,3 +117,45 @@ def test_kvm_kubevirt_runtimeclass_and_spinapps() -> None:
     assert check_spinapps_ready([waiting])[0].actual == "1/2 ready, Available=False (DeploymentNotFound)"
     assert check_spinapps_ready([], ["default/hello"])[0].actual == "missing"
     assert check_spinapps_ready([])[0].actual == "none"
+
+
+def test_helmrelease_causes_are_the_root_blockers_with_their_dependants_and_stray_pending_pods() -> None:
+    releases = [hr("c", "cilium"), hr("cm", "cert-manager", False, ("c/cilium",), "InstallFailed", "deadline"),
+                hr("k", "kamaji", False, ("cm/cert-manager",), "DependencyNotReady"),
+                hr("x", "orphan", False, ("x/missing",), "DependencyNotReady")]
+    pending = [PendingPod("cm", "cert-manager-x", (MSG,)), PendingPod("cozy-kubevirt", "virt-api-1", (MSG,))]
+    assert helmrelease_causes(releases, pending) == {
+        "cm/cert-manager": "cm/cert-manager (InstallFailed: deadline); 1 release(s) DependencyNotReady behind it "
+                           "(k/kamaji)",
+        "x/missing": "x/missing (not found); 1 release(s) DependencyNotReady behind it (x/orphan)",
+        "Pod cozy-kubevirt/*": "Pod cozy-kubevirt/virt-api-1 Pending: Insufficient cpu; Insufficient memory"}
+    assert helmrelease_causes([hr("c", "cilium")]) == {}
+
+
+def test_spinapp_causes_name_what_spin_operator_waits_for_else_its_pods_else_the_app() -> None:
+    def causes(releases: list[HelmRelease], pending: list[PendingPod]) -> dict[str, str]:
+        return spinapp_causes(releases, pending, requires=["cm/cert-manager"], operator="spin-operator/spin-operator",
+                              app="default/hello")
+
+    blocked = [hr("c", "cilium", False, (), "InstallFailed", "deadline"),
+               hr("cm", "cert-manager", False, ("c/cilium",), "DependencyNotReady", "dep")]
+    assert causes(blocked, []) == {
+        "c/cilium": "spin-operator waits for cm/cert-manager, blocked by c/cilium (InstallFailed: deadline)"}
+    ready = [hr("cm", "cert-manager")]
+    assert causes(ready, [PendingPod("spin-operator", "spin-operator-x", (MSG,))]) == {
+        "spin-operator/spin-operator": "spin-operator/spin-operator pod spin-operator-x Pending: Insufficient cpu; "
+                                       "Insufficient memory"}
+    assert list(causes(ready, [])) == ["SpinApp default/hello"]
+
+
+def test_kubevirt_causes_name_the_missing_cr_s_blocker_else_its_pending_pods_else_its_phase() -> None:
+    release = "cozy-kubevirt/kubevirt"
+    blocked = [hr("cozy-kubevirt", "kubevirt-operator", False, (), "InstallFailed", "deadline"),
+               hr("cozy-kubevirt", "kubevirt", False, ("cozy-kubevirt/kubevirt-operator",), "DependencyNotReady")]
+    assert list(kubevirt_causes(blocked, [], [], release)) == ["cozy-kubevirt/kubevirt-operator"]
+    deploying = [KubeVirtStatus("cozy-kubevirt", "kubevirt", "Deploying")]
+    stuck = [PendingPod("cozy-kubevirt", "virt-handler-1", (MSG,))]
+    assert kubevirt_causes([], stuck, deploying, release) == {
+        "Pod cozy-kubevirt/*": "1 KubeVirt pod(s) Pending: Insufficient cpu; Insufficient memory"}
+    assert kubevirt_causes([], [], deploying, release) == {
+        "KubeVirt cozy-kubevirt/kubevirt": "KubeVirt cozy-kubevirt/kubevirt phase Deploying"}

@@ -1,9 +1,10 @@
-"""The stand-in's cluster model: scheduling onto allocatable, Flux's dependency gating, KVM and spin-operator."""
+"""The cluster model: scheduling onto allocatable, Flux's dependency gating, pods outside the charts, KVM, spin."""
 
 from __future__ import annotations
 
-from fixtures.kube_standin.model import NodeSpec, run, scheduler_message
 from provisioning.platform_data import Workload
+from provisioning.platform_model import NodeSpec, Outcome, run, scheduler_message
+from provisioning.platform_overhead import load_overhead
 
 
 def three(vcpu: int, mib: int, kvm: bool = False) -> list[NodeSpec]:
@@ -12,11 +13,47 @@ def three(vcpu: int, mib: int, kvm: bool = False) -> list[NodeSpec]:
             NodeSpec("talos-compute-3", "worker", vcpu, mib, kvm)]
 
 
-def test_every_release_of_v1_3_3_fits_three_4_gib_nodes_by_its_requests() -> None:
+def failed(outcome: Outcome) -> dict[str, tuple[str, str]]:
+    return {r.release.key: (r.reason, r.message) for r in outcome.releases if not r.ready}
+
+
+def test_approved_three_4_gib_nodes_run_out_of_room_at_foundationdb_operator() -> None:
+    """The charts alone fit; Talos's, Flux's and the operators' pods on MemTotal leave no room for fdb-operator."""
     outcome = run(three(2, 4096), spin_operator=True)
-    assert len(outcome.releases) == 83 and all(r.ready for r in outcome.releases)
-    assert all(p.node for p in outcome.pods) and outcome.spin_operator_running
-    assert outcome.kubevirt_phase == "Deployed" and outcome.network_ready
+    assert len(outcome.releases) == 83
+    assert failed(outcome) == {
+        "cozy-foundationdb-operator/foundationdb-operator": (
+            "InstallFailed", "Helm install failed for release cozy-foundationdb-operator/foundationdb-operator with "
+                             "chart cozy-foundationdb-operator@0.0.0: context deadline exceeded"),
+        "cozy-system/foundationdb-rd": (
+            "DependencyNotReady", "dependency 'cozy-foundationdb-operator/foundationdb-operator' is not ready")}
+    [pending] = [p for p in outcome.pods if p.node is None]
+    assert pending.workload.name == "fdb-operator" and "Insufficient memory" in pending.message
+    placed = {p.workload.name for p in outcome.pods if p.node}
+    assert {"kube-apiserver", "coredns", "flux", "virt-handler", "virt-api", "cdi-apiserver"} <= placed
+    assert outcome.spin_operator_running and outcome.kubevirt_phase == "Deployed" and outcome.network_ready
+    assert [s.capacity_mib for s in outcome.nodes] == [3788.0] * 3  # MemTotal, not the nominal 4096
+
+
+def test_without_the_pods_outside_the_charts_approved_would_pass() -> None:
+    """The same nodes with the overhead data's pods removed: every release is Ready (the check fails both ways)."""
+    outcome = run(three(2, 4096), spin_operator=True, overhead=load_overhead().without_pods())
+    assert failed(outcome) == {} and all(p.node for p in outcome.pods) and outcome.creators == []
+
+
+def test_the_recommended_nodes_fit_everything_with_the_operators_pods() -> None:
+    outcome = run(three(8, 32768), spin_operator=True)
+    assert failed(outcome) == {} and all(p.node for p in outcome.pods) and outcome.spin_operator_running
+    assert {c.name for c in outcome.creators} >= {"kubevirt", "cdi", "linstor", "flux", "talos-control-plane"}
+
+
+def test_an_operator_creates_its_pods_only_once_its_releases_are_ready() -> None:
+    outcome = run(three(8, 32768), disabled_packages=["cozystack.kubevirt"])
+    names = {p.workload.name for p in outcome.pods}
+    assert "virt-handler" not in names and "virt-api" not in names and "cdi-apiserver" in names
+    assert "kubevirt" not in {c.name for c in outcome.creators}
+    static = [p for p in outcome.pods if p.workload.name == "kube-apiserver"]
+    assert [(p.name, p.node) for p in static] == [("kube-apiserver-talos-gateway", "talos-gateway")]
 
 
 def test_pods_that_fit_nowhere_fail_their_release_and_block_its_dependents() -> None:

@@ -24,10 +24,17 @@ def summary(kube: StandIn, topo: Topology) -> str:
 
 def test_undersized_results(undersized: StandIn, small: Topology, tmp_path: Path) -> None:
     text = summary(undersized, small)
-    assert ("\u274c CozyStack install: Failed - CozyStack v1.3.3's pods do not fit the nodes: memory (5.0 GiB "
-            "requested, 4.5 GiB allocatable); 79 of 83 system HelmReleases Ready; 3 pods Pending (Insufficient memory "
-            "x3); root blockers: cozy-dashboard/dashboard, cozy-foundationdb-operator/foundationdb-operator") in text
-    assert "\u274c Virtualization: Failed - KubeVirt Deployed; no /dev/kvm on t4g" in text
+    assert ("\u274c CozyStack install: Failed - 69 of 83 system HelmReleases Ready; 25 pods Pending (Insufficient "
+            "memory x25, node(s) didn't match Pod's node affinity/selector x4); root blockers: "
+            "cozy-dashboard/dashboard, cozy-foundationdb-operator/foundationdb-operator, "
+            "cozy-kafka-operator/kafka-operator, cozy-kubeovn/kubeovn-webhook, cozy-multus/multus (+6 more); as the "
+            "capacity verdict predicted") in text
+    assert ("\u274c SpinKube: Failed - spin-operator/spin-operator pod "
+            "spin-operator-controller-manager-404496cf2e-bd74b Pending: Insufficient memory; as the capacity verdict "
+            "predicted") in text
+    # virt-api, virt-controller and virt-handler do not fit 2 GiB nodes: KubeVirt never reaches Deployed
+    assert ("\u274c Virtualization: Failed - KubeVirt cozy-kubevirt/kubevirt: expected phase Deployed, got Deploying; "
+            "no /dev/kvm on t4g") in text
     assert "SpinApp default/hello-spin: expected 1/1 ready, Available=True, got 0/1 ready, Available=False" in text
     assert "RECOMMENDED: scale to 3 nodes with 32 GiB RAM each (t4g.2xlarge, $0.2944/hour)" in text
     assert write_results(text, tmp_path).read_text(encoding="utf-8") == text

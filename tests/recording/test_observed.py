@@ -123,7 +123,8 @@ def test_the_kubernetes_stand_in_takes_the_imported_capacity_and_still_derives_a
     observed = _observed(tmp_path, capacity=LIVE_MEMTOTAL_KIB)
     facts = [NodeFacts(n.name, n.private_ip, n.role, n.instance_type) for n in TOPO.nodes]
     nodes = standin_nodes(facts, observed=observed)
-    assert {n["memory_mib"] for n in nodes} == {LIVE_MEMTOTAL_KIB // 1024}
-    assert {n["memory_mib"] for n in standin_nodes(facts)} == {4096}, "without an import: the nominal memory"
+    assert {n["capacity_mib"] for n in nodes} == {LIVE_MEMTOTAL_KIB // 1024} and {n["memory_mib"] for n in nodes} == {
+        4096}
+    assert {n["capacity_mib"] for n in standin_nodes(facts)} == {None}, "without an import: MemTotal is reconstructed"
     served = World(nodes).initial()["nodes"]
     assert {n["status"]["capacity"]["memory"] for n in served} == {f"{LIVE_MEMTOTAL_KIB // 1024 * 1024}Ki"}
