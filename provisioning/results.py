@@ -91,7 +91,8 @@ def install_outcome(releases: Sequence[HelmRelease], pending: Sequence[PendingPo
     parts = [f"{ready} of {total} system HelmReleases Ready"]
     blockers = scheduling_blockers(pending)
     if blockers:
-        reasons = ", ".join(f"{reason} x{n}" for reason, n in blockers.most_common())
+        # most common first, ties by name: the Counter is filled from sets, whose order varies between processes
+        reasons = ", ".join(f"{reason} x{n}" for reason, n in sorted(blockers.items(), key=lambda x: (-x[1], x[0])))
         parts.append(f"{len(pending)} pods Pending ({reasons})")
     causes = set(helmrelease_causes(releases, pending))
     roots = sorted(causes, key=lambda k: (k.startswith("Pod "), k))  # releases first, then stray Pending pods

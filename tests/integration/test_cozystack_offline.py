@@ -85,7 +85,8 @@ def test_the_recommended_profile_passes_phase_04_except_kvm(tmp_path: Path) -> N
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert xfail_lines(out) == {"test_virtual_machines_can_run": KVM}
-    for name in (*PASSING, "test_every_system_helmrelease_of_cozystack_is_ready", "test_the_nodes_have_the_cpu_and_memory_cozystack_documents_as_its_minimum",
+    for name in (*PASSING, "test_every_system_helmrelease_of_cozystack_is_ready",
+                 "test_the_nodes_have_the_cpu_and_memory_cozystack_documents_as_its_minimum",
                  "test_the_nodes_are_ready_and_arm64"):
         assert not re.search(rf"^FAILED \S+::{name}\b", out, re.M), name
     results = (tmp_path / "results.txt").read_text(encoding="utf-8")
