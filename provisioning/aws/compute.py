@@ -290,14 +290,35 @@ def _instance_tags(ctx: RunContext, rid: str) -> dict[str, str] | None:
     return tagging.from_aws(found[0].get("Tags"))
 
 
+def _terminate(ctx: RunContext, rid: str) -> None:
+    """Start terminating rid (the teardown waits for every instance at once: _wait_terminated)."""
+    _call("TerminateInstances", lambda: ctx.ec2.terminate_instances(InstanceIds=[rid]))
+
+
+def _states(ctx: RunContext, rids: list[str]) -> dict[str, str]:
+    """Instance id -> state name for rids, in one DescribeInstances call (absent: not shown yet)."""
+    try:
+        items = _call("DescribeInstances", lambda: ctx.ec2.describe_instances(InstanceIds=rids)["Reservations"])
+    except NotFoundError:  # one of them not visible yet (eventual consistency): ask again
+        return {}
+    return {str(i["InstanceId"]): str(i["State"]["Name"]) for r in items for i in r["Instances"]}
+
+
+def _wait_terminated(ctx: RunContext, rids: list[str]) -> None:
+    """Wait until every instance in rids is terminated, asking about all of them in each poll."""
+    if not rids:
+        return
+    wait_for(f"instances {', '.join(rids)} terminated",
+             lambda: all(_states(ctx, rids).get(r) == "terminated" for r in rids), timeout_s=900, interval_s=5)
+
+
 def _destroy_instance(ctx: RunContext, rid: str) -> None:
     if instance_state(ctx, rid) == "terminated":
         raise NotFoundError("TerminateInstances", "InvalidInstanceID.NotFound", f"{rid} is already terminated")
-    _call("TerminateInstances", lambda: ctx.ec2.terminate_instances(InstanceIds=[rid]))
-    wait_for(f"instance {rid} terminated", lambda: instance_state(ctx, rid) == "terminated",
-             timeout_s=900, interval_s=5)
+    _terminate(ctx, rid)
+    _wait_terminated(ctx, [rid])
 
 
 register(Kind("instance", _tag_finder("describe_instances", "Reservations", "InstanceId", "instance",
                                       extra=[{"Name": "instance-state-name", "Values": list(LIVE_STATES)}]),
-              _create_instance, _destroy_instance, _instance_tags))
+              _create_instance, _destroy_instance, _instance_tags, begin=_terminate, settle=_wait_terminated))

@@ -14,9 +14,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 import provisioning.aws
-from provisioning.aws.inventory import find_tagged
-from provisioning.aws.kinds import REGISTRY, RunContext
+from provisioning.aws.inventory import Found, find_tagged
+from provisioning.aws.kinds import REGISTRY, Kind, RunContext
 from provisioning.aws.ledger import Entry, Ledger
+from provisioning.aws.teardown_order import run_side_by_side, tier_of
 from provisioning.errors import DependencyError, GuardError, NotFoundError, SetupError, TdgError, TeardownError
 from provisioning.plan import Ref, ResourceSpec
 from provisioning.tags import PHASE_KEY, SPEC_KEY, is_ours
@@ -32,11 +33,8 @@ def load_kinds() -> None:
 
 load_kinds()
 
-# Dependants before what they depend on.
-DESTROY_ORDER = {kind: rank for rank, kind in enumerate((
-    "autoscaling_group", "scheduled_actions", "instance", "launch_template", "network_interface", "nat_gateway",
-    "elastic_ip", "route_table", "sg_ingress", "security_group", "subnet", "internet_gateway", "dhcp_options",
-    "vpc", "instance_profile", "iam_role", "key_pair"))}
+# A ledger kind whose tags sit on a resource of another kind (ingress rules: on their group).
+TAGS_ON = {"sg_ingress": "security_group"}
 
 
 def resolve(value: Any, ids: Mapping[str, str]) -> Any:
@@ -65,6 +63,10 @@ class Executor:
         self._backoff = backoff_s
         self._backoff_max = backoff_max_s
         self._lock = threading.Lock()
+        self._creations = 0  # creations started by this executor (each may leave an orphan)
+        self._inventory: dict[tuple[str, str], Found] | None = None  # the run's tagged resources at the scan
+        self._inventory_at = -1  # self._creations when the inventory was taken
+        self._gone: set[str] = set()  # ids found already gone during a teardown (nothing to settle)
 
     def ensure(self, specs: Iterable[ResourceSpec]) -> dict[str, str]:
         """Find each spec's resource by tag, or create it; record it; return key -> id."""
@@ -103,6 +105,8 @@ class Executor:
                 raise GuardError(f"read-only mode: {spec.kind} {spec.name!r} does not exist and "
                                  "will not be created")
             log.info("creating %s %s", spec.kind, spec.name)
+            with self._lock:
+                self._creations += 1  # before the call: an interrupted create still tagged what it made
             rid = kind.create(self.ctx, spec, params)
         else:
             log.info("reusing %s %s (%s)", spec.kind, spec.name, rid)
@@ -110,6 +114,22 @@ class Executor:
             self.ids[spec.key] = rid
         self.ledger.add(Entry(spec.kind, spec.key, rid, spec.phase, self.ctx.clients.region, created))
         return rid
+
+    def inventory(self) -> dict[tuple[str, str], Found]:
+        """The run's tagged resources by (kind, id): one scan, repeated only after this executor created more.
+
+        Teardowns of several phases share one scan: nothing new can carry the run's tags
+        unless this executor created it (or another process with the same run id, which
+        the first scan saw).
+        """
+        with self._lock:
+            if self._inventory is not None and self._inventory_at == self._creations:
+                return self._inventory
+            at = self._creations
+        found = {(f.kind, f.id): f for f in find_tagged(self.ctx.clients, self.ctx.run_id)}
+        with self._lock:
+            self._inventory, self._inventory_at = found, at
+        return found
 
     def adopt_orphans(self, phase: str | None = None) -> list[Entry]:
         """Add to the ledger what carries this run's tags but is not in it yet.
@@ -119,7 +139,7 @@ class Executor:
         """
         known = {(e.kind, e.id) for e in self.ledger.entries()}
         adopted = []
-        for found in find_tagged(self.ctx.clients, self.ctx.run_id):
+        for found in self.inventory().values():
             if (found.kind, found.id) in known or found.kind not in REGISTRY:
                 continue
             if phase is not None and found.tags.get(PHASE_KEY) != phase:
@@ -137,7 +157,9 @@ class Executor:
 
         Orphans (tagged with the run but missing from the ledger) are adopted first; when that
         scan fails (AccessDenied, throttling) the ledger is torn down all the same and the scan
-        is listed among the failures. Within a kind, the newest goes first.
+        is listed among the failures. Tiers of kinds (teardown_order.TIERS) go one after the
+        other; within a tier every resource is deleted concurrently, and a kind that settles
+        (instances) is waited for once, for all of its resources.
         """
         failures: list[tuple[str, str]] = []
         try:
@@ -147,37 +169,82 @@ class Executor:
                       self.ctx.run_id, exc)
             failures.append((f"orphan scan of run {self.ctx.run_id}",
                              f"could not run ({exc}); `tdg sweep --run-id {self.ctx.run_id}` finds what it missed"))
-        entries = list(enumerate(self.ledger.entries(phase)))
-        entries.sort(key=lambda pair: (DESTROY_ORDER.get(pair[1].kind, len(DESTROY_ORDER)), -pair[0]))
-        for _, entry in entries:
-            what = f"{entry.kind} {entry.id} ({entry.key})"
-            try:
-                self._destroy(entry)
-            except (GuardError, SetupError) as exc:
-                log.error("teardown of %s failed: %s", what, exc)
-                failures.append((what, str(exc)))
-                continue
-            self.ledger.remove(entry)
-            self.ids.pop(entry.key, None)
+        entries = self.ledger.entries(phase)
+        for tier in sorted({tier_of(e.kind) for e in entries}):
+            group = [e for e in reversed(entries) if tier_of(e.kind) == tier]  # the newest first
+            errors = run_side_by_side(self._begin, group)
+            failures += self._settle(group, errors)
         if failures:
             raise TeardownError(failures)
 
-    def _destroy(self, entry: Entry) -> None:
+    def _settle(self, group: list[Entry], errors: list[BaseException | None]) -> list[tuple[str, str]]:
+        """Wait for the begun deletions of kinds that settle; drop what is gone from the ledger; list failures."""
+        failures = []
+        begun = {e.id: e for e, err in zip(group, errors, strict=True) if err is None and self._settles(e)}
+        by_kind: dict[str, list[str]] = {}
+        for entry in begun.values():
+            by_kind.setdefault(entry.kind, []).append(entry.id)
+        for kind, ids in by_kind.items():
+            settle = REGISTRY[kind].settle
+            assert settle is not None
+            try:
+                settle(self.ctx, ids)
+            except (TdgError, BotoCoreError, ClientError) as exc:
+                for rid in ids:
+                    errors[group.index(begun[rid])] = SetupError(f"deletion started but not finished: {exc}")
+        for entry, err in zip(group, errors, strict=True):
+            what = f"{entry.kind} {entry.id} ({entry.key})"
+            if err is None:
+                self.ledger.remove(entry)
+                with self._lock:
+                    self.ids.pop(entry.key, None)
+                    if self._inventory is not None and entry.kind not in TAGS_ON:
+                        self._inventory.pop((entry.kind, entry.id), None)
+            elif isinstance(err, GuardError | SetupError):
+                log.error("teardown of %s failed: %s", what, err)
+                failures.append((what, str(err)))
+            else:
+                raise err
+        return failures
+
+    def _settles(self, entry: Entry) -> bool:
         kind = REGISTRY[entry.kind]
-        tags = kind.tags(self.ctx, entry.id)
+        return kind.begin is not None and kind.settle is not None and entry.id not in self._gone
+
+    def _tags(self, kind: Kind, entry: Entry) -> dict[str, str] | None:
+        """The entry's tags from the teardown's scan, or (not in it) read now; None when it is gone.
+
+        Instances (kinds that settle) are always read by id: one the scan lists but EC2 does not
+        show by id yet has an unknown state, and the kind's reader keeps it in the ledger untouched.
+        """
+        inventory = self._inventory if self._inventory is not None else {}
+        found = inventory.get((TAGS_ON.get(entry.kind, entry.kind), entry.id))
+        if kind.settle is None and found is not None and is_ours(found.tags, self.ctx.run_id):
+            return found.tags
+        return kind.tags(self.ctx, entry.id)  # not seen by the scan: gone, not visible yet, or not ours
+
+    def _begin(self, entry: Entry) -> None:
+        """Delete entry (a settling kind: start its deletion), retrying while something still depends on it."""
+        kind = REGISTRY[entry.kind]
+        tags = self._tags(kind, entry)
         if tags is None:
             log.info("%s %s is already gone", entry.kind, entry.id)
+            with self._lock:
+                self._gone.add(entry.id)
             return
         if not is_ours(tags, self.ctx.run_id):
             raise GuardError(f"refusing to delete {entry.kind} {entry.id}: it does not carry ManagedBy=tdg and "
                              f"tdg:run-id={self.ctx.run_id} (tags: {sorted(tags)})")
+        delete = kind.begin if kind.begin is not None and kind.settle is not None else kind.destroy
         delay = self._backoff
         for attempt in range(1, self._attempts + 1):
             try:
-                kind.destroy(self.ctx, entry.id)
+                delete(self.ctx, entry.id)
                 log.info("deleted %s %s", entry.kind, entry.id)
                 return
             except NotFoundError:
+                with self._lock:
+                    self._gone.add(entry.id)
                 return
             except DependencyError as exc:
                 if attempt == self._attempts:

@@ -41,6 +41,7 @@ Finder = Callable[[RunContext, ResourceSpec], "str | None"]
 Creator = Callable[[RunContext, ResourceSpec, dict[str, Any]], str]
 Destroyer = Callable[[RunContext, str], None]
 TagReader = Callable[[RunContext, str], "dict[str, str] | None"]
+Settler = Callable[[RunContext, "list[str]"], None]
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,10 @@ class Kind:
     """How to find, create, destroy and read the tags of one kind of resource.
 
     destroy raises NotFoundError when the resource is gone (the executor counts that as done);
-    tags returns None when the resource is gone.
+    tags returns None when the resource is gone. A kind whose deletion takes a while may also
+    say how to start it (begin, same errors as destroy) and how to wait until several are gone
+    (settle): destroy is then begin followed by settle, and a teardown begins every resource
+    of the kind before it waits once for all of them.
     """
 
     name: str
@@ -56,6 +60,8 @@ class Kind:
     create: Creator
     destroy: Destroyer
     tags: TagReader
+    begin: Destroyer | None = None
+    settle: Settler | None = None
 
 
 REGISTRY: dict[str, Kind] = {}
