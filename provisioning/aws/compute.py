@@ -308,8 +308,11 @@ def _wait_terminated(ctx: RunContext, rids: list[str]) -> None:
     """Wait until every instance in rids is terminated, asking about all of them in each poll."""
     if not rids:
         return
-    wait_for(f"instances {', '.join(rids)} terminated",
-             lambda: all(_states(ctx, rids).get(r) == "terminated" for r in rids), timeout_s=900, interval_s=5)
+    def all_terminated() -> bool:
+        states = _states(ctx, rids)  # one call for every instance
+        return all(states.get(r) == "terminated" for r in rids)
+
+    wait_for(f"instances {', '.join(rids)} terminated", all_terminated, timeout_s=900, interval_s=5)
 
 
 def _destroy_instance(ctx: RunContext, rid: str) -> None:

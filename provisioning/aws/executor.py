@@ -6,7 +6,6 @@ import importlib
 import logging
 import pkgutil
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
@@ -17,7 +16,7 @@ import provisioning.aws
 from provisioning.aws.inventory import Found, find_tagged
 from provisioning.aws.kinds import REGISTRY, Kind, RunContext
 from provisioning.aws.ledger import Entry, Ledger
-from provisioning.aws.teardown_order import run_side_by_side, tier_of
+from provisioning.aws.teardown_order import Stopped, run_side_by_side, tier_of
 from provisioning.errors import DependencyError, GuardError, NotFoundError, SetupError, TdgError, TeardownError
 from provisioning.plan import Ref, ResourceSpec
 from provisioning.tags import PHASE_KEY, SPEC_KEY, is_ours
@@ -53,12 +52,13 @@ def resolve(value: Any, ids: Mapping[str, str]) -> Any:
 class Executor:
     """Ensure specs in order and tear down what the ledger holds, in reverse."""
 
-    def __init__(self, ctx: RunContext, ledger: Ledger, *, sleep: Callable[[float], None] = time.sleep,
+    def __init__(self, ctx: RunContext, ledger: Ledger, *, sleep: Callable[[float], None] | None = None,
                  dependency_attempts: int = 8, backoff_s: float = 2.0, backoff_max_s: float = 30.0) -> None:
         self.ctx = ctx
         self.ledger = ledger
         self.ids: dict[str, str] = {e.key: e.id for e in ledger.entries()}
-        self._sleep = sleep
+        self._stop = threading.Event()  # set when a teardown is abandoned: start no further delete
+        self._sleep = sleep if sleep is not None else self._stop.wait  # a backoff ends early when abandoned
         self._attempts = dependency_attempts
         self._backoff = backoff_s
         self._backoff_max = backoff_max_s
@@ -170,12 +170,33 @@ class Executor:
             failures.append((f"orphan scan of run {self.ctx.run_id}",
                              f"could not run ({exc}); `tdg sweep --run-id {self.ctx.run_id}` finds what it missed"))
         entries = self.ledger.entries(phase)
+        self._stop.clear()
         for tier in sorted({tier_of(e.kind) for e in entries}):
             group = [e for e in reversed(entries) if tier_of(e.kind) == tier]  # the newest first
-            errors = run_side_by_side(self._begin, group)
-            failures += self._settle(group, errors)
+            errors, interrupt = run_side_by_side(self._begin, group, self._stop)
+            if interrupt is not None:
+                self._record_gone(group, errors)  # abandoned: the ledger says exactly what is left
+                raise interrupt
+            try:
+                failures += self._settle(group, errors)
+            except BaseException:  # abandoned while waiting for the instances
+                self._record_gone(group, errors)
+                raise
         if failures:
             raise TeardownError(failures)
+
+    def _record_gone(self, group: list[Entry], errors: list[BaseException | None]) -> None:
+        """Drop from the ledger what this tier deleted before it was abandoned; a settling kind is asked once."""
+        for entry, err in zip(group, errors, strict=True):
+            if err is not None or entry not in self.ledger.entries():
+                continue
+            if self._settles(entry):
+                try:
+                    if REGISTRY[entry.kind].tags(self.ctx, entry.id) is not None:
+                        continue  # still terminating: it stays listed
+                except (TdgError, BotoCoreError, ClientError):
+                    continue
+            self.ledger.remove(entry)
 
     def _settle(self, group: list[Entry], errors: list[BaseException | None]) -> list[tuple[str, str]]:
         """Wait for the begun deletions of kinds that settle; drop what is gone from the ledger; list failures."""
@@ -225,6 +246,8 @@ class Executor:
 
     def _begin(self, entry: Entry) -> None:
         """Delete entry (a settling kind: start its deletion), retrying while something still depends on it."""
+        if self._stop.is_set():
+            raise Stopped(f"teardown abandoned before {entry.kind} {entry.id} was deleted")
         kind = REGISTRY[entry.kind]
         tags = self._tags(kind, entry)
         if tags is None:
@@ -238,6 +261,8 @@ class Executor:
         delete = kind.begin if kind.begin is not None and kind.settle is not None else kind.destroy
         delay = self._backoff
         for attempt in range(1, self._attempts + 1):
+            if self._stop.is_set():
+                raise Stopped(f"teardown abandoned before {entry.kind} {entry.id} was deleted")
             try:
                 delete(self.ctx, entry.id)
                 log.info("deleted %s %s", entry.kind, entry.id)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from provisioning import tags as tagging
@@ -86,22 +88,34 @@ def _state(item: dict[str, Any], key: str | None) -> str:
     return str(value.get("Name", "")) if isinstance(value, dict) else str(value)
 
 
-def find_tagged(clients: ClientFactory, run_id: str | None = None) -> list[Found]:
-    """Every live resource with ManagedBy=tdg (and the run id), EC2, autoscaling and IAM."""
-    ec2 = clients.client("ec2")
-    out: list[Found] = []
-    for kind, op, list_key, id_key, state_key, gone in _EC2:
-        for item in _items(ec2, op, list_key, _filters(run_id)):
-            state = _state(item, state_key)
-            if state in gone:
-                continue
-            # ENIs carry their tags under TagSet, everything else under Tags.
-            tags = tagging.from_aws(item.get("Tags") or item.get("TagSet"))
-            out.append(Found(kind, str(item[id_key]), tags, state,
-                             _attrs(kind, item)))
-    out += _autoscaling(clients, run_id)
-    out += _iam(clients, run_id)
+def _ec2_kind(ec2: Any, spec: tuple[str, str, str, str, str | None, tuple[str, ...]],
+              run_id: str | None) -> list[Found]:
+    kind, op, list_key, id_key, state_key, gone = spec
+    out = []
+    for item in _items(ec2, op, list_key, _filters(run_id)):
+        state = _state(item, state_key)
+        if state in gone:
+            continue
+        # ENIs carry their tags under TagSet, everything else under Tags.
+        tags = tagging.from_aws(item.get("Tags") or item.get("TagSet"))
+        out.append(Found(kind, str(item[id_key]), tags, state, _attrs(kind, item)))
     return out
+
+
+def find_tagged(clients: ClientFactory, run_id: str | None = None) -> list[Found]:
+    """Every live resource with ManagedBy=tdg (and the run id), EC2, autoscaling and IAM.
+
+    The listings do not depend on each other and are made side by side (at 0.2 s per call the
+    scan takes about one call's time, not eighteen); the result is in the order of _EC2.
+    """
+    ec2 = clients.client("ec2")
+    jobs: list[Callable[[], list[Found]]] = [
+        *(partial(_ec2_kind, ec2, spec, run_id) for spec in _EC2),
+        partial(_autoscaling, clients, run_id), partial(_iam, clients, run_id, "iam_role"),
+        partial(_iam, clients, run_id, "instance_profile")]
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="tdg-scan") as pool:
+        parts = list(pool.map(lambda job: job(), jobs))
+    return [found for part in parts for found in part]
 
 
 def _matches(tags: dict[str, str], run_id: str | None) -> bool:
@@ -121,26 +135,36 @@ def _autoscaling(clients: ClientFactory, run_id: str | None) -> list[Found]:
     return out
 
 
-def _iam(clients: ClientFactory, run_id: str | None) -> list[Found]:
+def _could_be_of(name: str, run_id: str | None) -> bool:
+    """Whether an IAM name can be run_id's: the suite names them '<name>-<run id>', cut at 64 characters."""
+    return run_id is None or name.endswith(f"-{run_id}") or len(name) >= 64
+
+
+def _iam(clients: ClientFactory, run_id: str | None, kind: str) -> list[Found]:
+    """The suite's roles or instance profiles (kind) under /tdg/ with the run's tags.
+
+    With a run id, only names that can be the run's are asked for their tags (the tags decide).
+    """
     iam = clients.client("iam")
-    out = []
-    listings: tuple[tuple[str, str, str, Callable[[str], list[dict[str, str]]]], ...] = (
-        ("iam_role", "list_roles", "Roles",
-         lambda name: iam.list_role_tags(RoleName=name)["Tags"]),
+    listings: dict[str, tuple[str, str, str, Callable[[str], list[dict[str, str]]]]] = {
+        "iam_role": ("list_roles", "Roles", "RoleName", lambda name: iam.list_role_tags(RoleName=name)["Tags"]),
         # GetInstanceProfile returns the tags on AWS and on moto (which lacks ListInstanceProfileTags).
-        ("instance_profile", "list_instance_profiles", "InstanceProfiles",
-         lambda name: iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"].get("Tags", [])),
-    )
-    for kind, op, key, tag_reader in listings:
-        with aws_call(op):
-            items = [i for page in iam.get_paginator(op).paginate(PathPrefix="/tdg/") for i in page[key]]
-        name_key = "RoleName" if kind == "iam_role" else "InstanceProfileName"
-        for item in items:
-            try:
-                with aws_call(op):
-                    tags = tagging.from_aws(tag_reader(item[name_key]))
-            except NotFoundError:  # deleted since the listing (another run's teardown, a sweeper): not there
-                continue
-            if _matches(tags, run_id):
-                out.append(Found(kind, item[name_key], tags))
+        "instance_profile": ("list_instance_profiles", "InstanceProfiles", "InstanceProfileName",
+                             lambda name: iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+                             .get("Tags", [])),
+    }
+    op, key, name_key, tag_reader = listings[kind]
+    with aws_call(op):
+        items = [i for page in iam.get_paginator(op).paginate(PathPrefix="/tdg/") for i in page[key]]
+    out = []
+    for item in items:
+        if not _could_be_of(item[name_key], run_id):
+            continue
+        try:
+            with aws_call(op):
+                tags = tagging.from_aws(tag_reader(item[name_key]))
+        except NotFoundError:  # deleted since the listing (another run's teardown, a sweeper): not there
+            continue
+        if _matches(tags, run_id):
+            out.append(Found(kind, item[name_key], tags))
     return out

@@ -38,34 +38,50 @@ def tier_of(kind: str) -> int:
     return TIER_OF.get(kind, len(TIERS))
 
 
-def run_side_by_side(work: Callable[[T], None], items: Sequence[T]) -> list[BaseException | None]:
-    """Run work(item) for every item in its own thread; return each item's exception (or None).
+class Stopped(Exception):
+    """A delete not started because the teardown was abandoned (the resource stays in the ledger)."""
 
-    The threads are daemons and the caller waits on them with join(), so a signal handler
-    that raises in the calling thread (the second Ctrl-C abandoning a teardown) is not held
-    up by a delete still under way; that delete finishes or dies with the process.
+
+def run_side_by_side(work: Callable[[T], None], items: Sequence[T],
+                     stop: threading.Event) -> tuple[list[BaseException | None], BaseException | None]:
+    """Run work(item) for every item in its own thread; return each item's exception (or None) and the interrupt.
+
+    When the calling thread is interrupted while it waits (the second Ctrl-C raises Abandon
+    there), stop is set, every thread finishes the call it is making and starts no other
+    (work checks stop), and the interrupt is returned after them, so the caller can record
+    exactly what was deleted before it re-raises.
     """
-    if len(items) <= 1:
-        errors: list[BaseException | None] = []
-        for item in items:
-            try:
-                work(item)
-                errors.append(None)
-            except Exception as exc:  # reported per item, like the threaded path
-                errors.append(exc)
-        return errors
     results: list[BaseException | None] = [None] * len(items)
+    if len(items) == 1:  # nothing to overlap: run it here, as the teardown always did
+        try:
+            work(items[0])
+        except Exception as exc:
+            results[0] = exc
+        except BaseException as exc:  # a signal: nothing else is under way
+            return [Stopped(str(exc) or type(exc).__name__)], exc
+        return results, None
+
+    results = [Stopped("teardown abandoned before this delete started")] * len(items)  # until it ran
 
     def run(n: int) -> None:
         try:
             work(items[n])
+            results[n] = None
         except BaseException as exc:  # handed to the caller, who decides
             results[n] = exc
 
     threads = [threading.Thread(target=run, args=(n,), name=f"tdg-teardown-{n}", daemon=True)
                for n in range(len(items))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+    interrupt: BaseException | None = None
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    except BaseException as exc:
+        interrupt = exc
+        stop.set()
+        for t in threads:
+            if t.ident is not None:  # started: let it finish the call it is making
+                t.join()
+    return results, interrupt

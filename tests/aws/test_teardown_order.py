@@ -121,7 +121,7 @@ def test_deletes_one_after_another_would_fail_the_overlap_check(rec: Recorder,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     # The overlap check can fail: with a teardown that deletes one resource after another,
     # the first delete waits at the barrier alone and breaks it.
-    def one_by_one(work: Any, items: Any) -> list[BaseException | None]:
+    def one_by_one(work: Any, items: Any, stop: Any) -> tuple[list[BaseException | None], None]:
         errors: list[BaseException | None] = []
         for item in items:
             try:
@@ -129,7 +129,7 @@ def test_deletes_one_after_another_would_fail_the_overlap_check(rec: Recorder,
                 errors.append(None)
             except Exception as exc:
                 errors.append(exc)
-        return errors
+        return errors, None
 
     monkeypatch.setattr(executor_module, "run_side_by_side", one_by_one)
     ledger = Ledger(RUN)
@@ -158,7 +158,8 @@ def test_one_failure_does_not_stop_the_others_of_its_tier() -> None:
         if item == "b":
             raise RuntimeError("b failed")
 
-    errors = run_side_by_side(work, ["a", "b", "c"])
+    errors, interrupt = run_side_by_side(work, ["a", "b", "c"], threading.Event())
+    assert interrupt is None
     assert sorted(seen) == ["a", "b", "c"]
     assert [type(e).__name__ if e else None for e in errors] == [None, "RuntimeError", None]
 
@@ -217,3 +218,73 @@ def test_tags_from_the_scan_spare_a_read_per_resource(monkeypatch: pytest.Monkey
     fake_executor(ledger).teardown("talos")
     # lt-1: the scan showed it ours, no read; lt-2 (the scan says another run's) and lt-3 (not in it): read by id
     assert sorted(reads) == ["lt-2", "lt-3"] and sorted(deleted) == ["lt-1", "lt-2", "lt-3"]
+
+
+def test_instances_are_waited_for_with_one_describe_per_poll(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from provisioning.aws import compute
+
+    asked: list[list[str]] = []
+    polls = iter([{"i-1": "shutting-down", "i-2": "terminated", "i-3": "shutting-down"},
+                  {"i-1": "terminated", "i-2": "terminated", "i-3": "terminated"}])
+
+    def describe_instances(InstanceIds: list[str]) -> dict[str, Any]:  # noqa: N803 (boto3's spelling)
+        asked.append(list(InstanceIds))
+        states = next(polls)
+        return {"Reservations": [{"Instances": [{"InstanceId": i, "State": {"Name": s}} for i, s in states.items()]}]}
+
+    ec2 = SimpleNamespace(describe_instances=describe_instances)
+    ctx = SimpleNamespace(ec2=ec2)
+    original = compute.wait_for
+    monkeypatch.setattr(compute, "wait_for", lambda what, probe, **kw: original(what, probe, timeout_s=5, interval_s=0))
+    settle = REGISTRY["instance"].settle
+    assert settle is not None
+    settle(ctx, ["i-1", "i-2", "i-3"])  # type: ignore[arg-type]
+    assert asked == [["i-1", "i-2", "i-3"], ["i-1", "i-2", "i-3"]]  # two polls, each about every node
+
+
+def test_an_abandoned_tier_finishes_its_calls_under_way_starts_none_and_the_ledger_says_what_is_left(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    from provisioning.errors import DependencyError
+
+    main = threading.get_ident()
+    stop_seen = threading.Event()
+    deleted: list[str] = []
+
+    def second_signal(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt("second signal: abandon")
+
+    def delete(ctx: RunContext, rid: str) -> None:
+        if rid == "eni-3":  # still has a dependant: backs off, and is abandoned before its retry
+            raise DependencyError("DeleteNetworkInterface", "InvalidNetworkInterface.InUse", "in use")
+        if rid == "eni-1":
+            signal.pthread_kill(main, signal.SIGUSR1)  # the second Ctrl-C reaches the waiting main thread
+        stop_seen.wait(timeout=10)  # the call under way when the signal came
+        deleted.append(rid)
+
+    monkeypatch.setitem(REGISTRY, "network_interface", Kind("network_interface", lambda c, s: None,
+                                                            lambda c, s, p: "", delete, lambda c, r: dict(OURS)))
+    monkeypatch.setattr(executor_module, "find_tagged", lambda clients, run_id=None: [])
+    previous = signal.signal(signal.SIGUSR1, second_signal)
+    ledger = Ledger(RUN)
+    for n in (1, 2, 3):
+        ledger.add(Entry("network_interface", f"eni-{n}", f"eni-{n}", "talos", "eu-west-1", True))
+    clients = ClientFactory(region="eu-west-1", mode="offline", endpoint_url="http://127.0.0.1:9")
+    ex = Executor(RunContext(clients, RUN, "approved"), ledger)  # the default backoff ends when abandoned
+    original_set = ex._stop.set
+
+    def set_and_release() -> None:
+        original_set()
+        stop_seen.set()
+
+    monkeypatch.setattr(ex._stop, "set", set_and_release)
+    try:
+        with pytest.raises(KeyboardInterrupt, match="abandon"):
+            ex.teardown("talos")
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    assert sorted(deleted) == ["eni-1", "eni-2"]  # both finished the call they were making
+    assert [e.id for e in ledger.entries()] == ["eni-3"]  # never retried, and listed as left
