@@ -53,7 +53,10 @@ class Executor:
     """Ensure specs in order and tear down what the ledger holds, in reverse."""
 
     def __init__(self, ctx: RunContext, ledger: Ledger, *, sleep: Callable[[float], None] | None = None,
-                 dependency_attempts: int = 8, backoff_s: float = 2.0, backoff_max_s: float = 30.0) -> None:
+                 dependency_attempts: int = 8, backoff_s: float = 2.0, backoff_max_s: float = 30.0,
+                 fresh_run: bool = False) -> None:
+        """fresh_run: the run id was made up by this session, so nothing can carry it yet: no find is made
+        before a create (except after a create of the same spec failed, which may have made it all the same)."""
         self.ctx = ctx
         self.ledger = ledger
         self.ids: dict[str, str] = {e.key: e.id for e in ledger.entries()}
@@ -67,6 +70,8 @@ class Executor:
         self._inventory: dict[tuple[str, str], Found] | None = None  # the run's tagged resources at the scan
         self._inventory_at = -1  # self._creations when the inventory was taken
         self._gone: set[str] = set()  # ids found already gone during a teardown (nothing to settle)
+        self._fresh = fresh_run
+        self._failed_creates: set[str] = set()  # spec keys whose create raised: find before trying again
 
     def ensure(self, specs: Iterable[ResourceSpec]) -> dict[str, str]:
         """Find each spec's resource by tag, or create it; record it; return key -> id."""
@@ -98,7 +103,9 @@ class Executor:
                 return self.ids[spec.key]
             params = resolve(dict(spec.params), self.ids)
         kind = REGISTRY[spec.kind]
-        rid = kind.find(self.ctx, spec)
+        with self._lock:
+            ask = not self._fresh or spec.key in self._failed_creates
+        rid = kind.find(self.ctx, spec) if ask else None
         created = rid is None
         if rid is None:
             if self.ctx.clients.read_only:
@@ -107,7 +114,12 @@ class Executor:
             log.info("creating %s %s", spec.kind, spec.name)
             with self._lock:
                 self._creations += 1  # before the call: an interrupted create still tagged what it made
-            rid = kind.create(self.ctx, spec, params)
+            try:
+                rid = kind.create(self.ctx, spec, params)
+            except BaseException:
+                with self._lock:
+                    self._failed_creates.add(spec.key)
+                raise
         else:
             log.info("reusing %s %s (%s)", spec.kind, spec.name, rid)
         with self._lock:

@@ -89,3 +89,52 @@ def test_orphans_tagged_with_the_run_are_adopted(factory: ClientFactory, run_id:
     ex.teardown()
     assert find_tagged(factory, run_id) == []
     assert not ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": [orphan]}])["Subnets"]
+
+
+def test_a_fresh_run_creates_without_finding_first_unless_a_create_failed(factory: ClientFactory, run_id: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from provisioning.aws.kinds import REGISTRY
+    from provisioning.errors import SetupError
+
+    finds: list[str] = []
+    for name, kind in list(REGISTRY.items()):
+        def counted(ctx: object, spec: object, _find: object = kind.find) -> object:
+            finds.append(spec.key)  # type: ignore[attr-defined]
+            return _find(ctx, spec)  # type: ignore[operator]
+        monkeypatch.setitem(REGISTRY, name, dataclasses.replace(kind, find=counted))
+    specs = plan(profiles.load("approved"), ("network",))
+    fresh = executor(factory, run_id, sleep=lambda s: None, fresh_run=True)
+    try:
+        fresh.ensure(specs)
+        assert finds == []  # nothing can carry a run id this session made up
+    finally:
+        fresh.teardown()
+    finds.clear()
+    reused = executor(factory, f"{run_id}r", sleep=lambda s: None)
+    try:
+        reused.ensure(specs)
+        assert finds == [s.key for s in specs]  # a given or reused run id: find by tag first, every time
+    finally:
+        reused.teardown()
+    # A create that raised may still have made the resource: that spec is looked for before the retry.
+    finds.clear()
+    vpc_kind = REGISTRY["vpc"]
+    attempts: list[int] = []
+
+    def flaky(ctx: object, spec: object, params: object) -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise SetupError("connection reset after the request was sent")
+        return vpc_kind.create(ctx, spec, params)  # type: ignore[arg-type]
+
+    monkeypatch.setitem(REGISTRY, "vpc", dataclasses.replace(vpc_kind, create=flaky))
+    again = executor(factory, f"{run_id}f", sleep=lambda s: None, fresh_run=True)
+    try:
+        with pytest.raises(SetupError):
+            again.ensure(specs[:1])
+        again.ensure(specs[:1])
+        assert finds == ["vpc"]
+    finally:
+        again.teardown()
