@@ -21,13 +21,18 @@ class Iam:
     def get_paginator(self, op: str) -> Paginator:
         if op == "list_roles":
             return Paginator("Roles", [])
-        return Paginator("InstanceProfiles", [{"InstanceProfileName": "gone"}, {"InstanceProfileName": "mine"}])
+        return Paginator("InstanceProfiles", [{"InstanceProfileName": "gone-r1"}, {"InstanceProfileName": "mine-r1"},
+                                              {"InstanceProfileName": "other-r2"}])
 
     def get_instance_profile(self, InstanceProfileName: str) -> dict[str, Any]:  # noqa: N803 (boto3's name)
-        if InstanceProfileName == "gone":
+        asked.append(InstanceProfileName)
+        if InstanceProfileName == "gone-r1":
             raise ClientError({"Error": {"Code": "NoSuchEntity", "Message": "not found"}}, "GetInstanceProfile")
         return {"InstanceProfile": {"Tags": [{"Key": "ManagedBy", "Value": "tdg"}, {"Key": "tdg:run-id",
                                                                                   "Value": "r1"}]}}
+
+
+asked: list[str] = []
 
 
 class Clients:
@@ -36,5 +41,7 @@ class Clients:
 
 
 def test_a_profile_deleted_meanwhile_is_skipped() -> None:
-    found = _iam(Clients(), "r1")  # type: ignore[arg-type]
-    assert [(f.kind, f.id) for f in found] == [("instance_profile", "mine")]
+    asked.clear()
+    found = _iam(Clients(), "r1", "instance_profile")  # type: ignore[arg-type]
+    assert [(f.kind, f.id) for f in found] == [("instance_profile", "mine-r1")]
+    assert asked == ["gone-r1", "mine-r1"]  # a name that cannot be run r1's is not asked for its tags
