@@ -70,7 +70,9 @@ def results_markdown(figures: Mapping[str, Any]) -> str:
         out += [why, ""]
     else:
         assert calls is not None
-        groups, classes = calls["by_stage"], calls["by_class"]
+        order = [name for name, _ in STAGE_GROUPS] + ["other"]
+        groups = {k: calls["by_stage"].get(k, 0) for k in order}  # a fixed order: results.json sorts its keys
+        classes = {k: calls["by_class"].get(k, 0) for k in ("read", "create", "delete", "change")}
         out += _table(["total", "mutating", *groups, *(f"kind: {k}" for k in classes),
                        "(provision + teardown) / mutating"],
                       [[calls["total"], calls["mutating"], *groups.values(), *classes.values(),
