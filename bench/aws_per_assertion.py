@@ -127,9 +127,18 @@ def cli_verification(aws: str, url: str, checks: list[Assertion]) -> list[str]:
     return failed
 
 
+def find_aws() -> str | None:
+    """The `aws` program on PATH; through a pyenv shim, the program it runs (the shim costs seconds a call)."""
+    aws = shutil.which("aws")
+    if aws is None or "/shims/" not in aws or shutil.which("pyenv") is None:
+        return aws
+    real = subprocess.run(["pyenv", "which", "aws"], capture_output=True, text=True, check=False).stdout.strip()
+    return real or aws
+
+
 def measure(profile: str, repeat: int) -> dict[str, Any]:
     """Median seconds of both verifications of one provisioned network, alternating, repeat times."""
-    aws = shutil.which("aws")
+    aws = find_aws()
     if aws is None:
         return {"status": "not measured: no `aws` CLI on PATH"}
     topo = profiles.load(profile)
@@ -158,7 +167,7 @@ def measure(profile: str, repeat: int) -> dict[str, Any]:
         finally:
             ex.teardown()
     suite, cli = statistics.median(suite_s), statistics.median(cli_s)
-    return {"profile": topo.name, "repeat": repeat, "suite_s": round(suite, 4), "cli_s": round(cli, 3),
+    return {"profile": topo.name, "repeat": repeat, "aws": aws, "suite_s": round(suite, 4), "cli_s": round(cli, 3),
             "speedup": cli / suite, "suite_calls": suite_calls, "cli_processes": len(checks),
             "suite_runs_s": suite_s, "cli_runs_s": cli_s}
 
