@@ -158,7 +158,7 @@ def test_the_model_check_says_when_a_reported_allocatable_differs_from_the_deriv
     edit_channel(bundle, "kube", shrink)
     done = import_bundle(bundle, tmp_path / "into")
     assert [line for line in done.model_check if line.endswith("DIFFERS")] == [
-        "talos-gateway (controlplane): allocatable derived 1950m / 3567616 KiB from capacity 2 / 4194304Ki, "
+        "talos-gateway (controlplane): allocatable derived 1950m / 3252224 KiB from capacity 2 / 3878912Ki, "
         "reported 1950m / 3000000 KiB: DIFFERS"]
 
 
