@@ -51,9 +51,10 @@ def results_markdown(figures: Mapping[str, Any]) -> str:
             f"{meta.get('load_before', '?')}, after: {meta.get('load_after', '?')}: other jobs share the machine, "
             f"so wall times vary more than CPU times); medians of {meta.get('repeat', '?')} unless said otherwise. "
             "Figures, not assertions: compare them with the previous results.json.", ""]
-    if meta.get("kept"):
-        out += [f"Sections {', '.join(meta['kept'])} were measured {meta.get('kept_from', '?')} (kept by --update).",
-                ""]
+    dates = meta.get("kept_dates") or {}
+    for date in sorted(set(dates.values())):
+        sections = [k for k in meta.get("kept", []) if dates.get(k) == date]
+        out += [f"Sections {', '.join(sections)} were measured {date} (kept by --update).", ""]
     full = figures.get("full_run")
     out += ["## Full offline run (`pytest features/ -p no:randomly`)", ""]
     if (why := _missing(full)) is not None:

@@ -124,7 +124,9 @@ def kept_from_previous(figures: dict[str, Any], previous: Path) -> dict[str, Any
             and key in old and not (isinstance(old[key], dict) and "status" in old[key])]
     out = {**figures, **{key: old[key] for key in kept}}
     if kept:
-        out["meta"] = {**figures["meta"], "kept_from": old.get("meta", {}).get("date", "?"), "kept": kept}
+        old_meta = old.get("meta", {})
+        dates = {key: old_meta.get("kept_dates", {}).get(key, old_meta.get("date", "?")) for key in kept}
+        out["meta"] = {**figures["meta"], "kept": kept, "kept_dates": dates}
     return out
 
 

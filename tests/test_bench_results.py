@@ -79,4 +79,5 @@ def test_update_keeps_only_the_skipped_sections_that_were_measured_before(tmp_pa
     assert merged["full_run"] == FIGURES["full_run"] and merged["scale"] == FIGURES["scale"]
     assert merged["teardown"]["ratio"] == 1.05
     assert merged["meta"]["kept"] == ["full_run", "scale"]
+    assert merged["meta"]["kept_dates"] == dict.fromkeys(("full_run", "scale"), "2026-11-30T03:00:00+00:00")
     assert "Sections full_run, scale were measured 2026-11-30T03:00:00+00:00" in _results().results_markdown(merged)
