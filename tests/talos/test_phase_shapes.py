@@ -59,7 +59,7 @@ def test_a_configured_gateway_passes_the_steps_checks(standin: Make) -> None:
 def test_a_t4g_small_sized_node_fails_memory_naming_node_measured_and_required(standin: Make) -> None:
     talos = standin([configured(GATEWAY, instance_type="t4g.small")])
     [msg] = memory(talos, GATEWAY)
-    assert "talos-gateway" in msg and "1919 MiB measured" in msg and "4096 MiB required" in msg
+    assert "talos-gateway" in msg and "1894 MiB measured" in msg and "4096 MiB required" in msg
 
 
 def test_a_dhcp_only_patch_fails_the_static_address_check(standin: Make) -> None:
