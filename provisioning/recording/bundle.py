@@ -207,10 +207,20 @@ class Player:
     used: set[tuple[str, int]] = field(default_factory=set)
     first_miss: str | None = None
     repeated: int = 0
+    index: dict[str, dict[str, list[int]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.started is None:  # the recorded times count from when the recording began, at configure
             self.started = self.clock()
+
+    def _same(self, channel: str, want: str) -> list[int]:
+        """The positions of the entries recorded for the key text want (keys are normalised once per channel)."""
+        if channel not in self.index:
+            by_key: dict[str, list[int]] = {}
+            for i, entry in enumerate(self.channels.get(channel, [])):
+                by_key.setdefault(_key_text(entry["key"]), []).append(i)
+            self.index[channel] = by_key
+        return self.index[channel].get(want, [])
 
     def take(self, channel: str, key: Mapping[str, Any], redactor: Redactor | None = None, *,
              read: bool = False) -> dict[str, Any]:
@@ -226,7 +236,7 @@ class Player:
             if self.first_miss is not None:  # off the recording: any later answer would be made up
                 raise ReplayMiss(f"replay already left the recording: {self.first_miss}")
             entries = self.channels.get(channel, [])
-            same = [i for i, e in enumerate(entries) if _key_text(e["key"]) == want]
+            same = self._same(channel, want)
             fresh = [i for i in same if (channel, i) not in self.used]
             if fresh:
                 self.used.add((channel, fresh[0]))
