@@ -32,9 +32,12 @@ FAILED = re.compile(r"^FAILED features/\S+::(\S+)", re.M)
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tf.TerraformLab]:
     with MotoServer() as url, tf.moto_for_terraform():
         lab = tf.TerraformLab("approved", tmp_path_factory.mktemp("terraform"), url)
-        lab.init()
-        lab.apply()
-        yield lab
+        try:
+            lab.init()
+            lab.apply()
+            yield lab
+        finally:
+            tf.forget(url)
 
 
 def verify(lab: tf.TerraformLab, reports: Path, **variables: str) -> tuple[int, str, list[str]]:

@@ -49,12 +49,15 @@ def test_the_sandbox_reports_findings_of_both_phases_and_blocks_nothing(tmp_path
     wireguard = base64.b64encode(secrets.token_bytes(32)).decode()
     token = "ghp_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(36))
     with MotoServer() as url, tf.moto_for_terraform():
-        lab = tf.TerraformLab("sandbox-eu", tmp_path / "terraform", url)
-        lab.init()
-        lab.apply({"wireguard_client_key": wireguard, "ghcr_token": token})
-        image, _ = bastion_image(url)
-        result = run_suite("features/", "--existing", "--profile", "sandbox-eu", "--aws-endpoint", url,
-                           "--phase", "bastion", "-rfs", reports=tmp_path / "reports")
+        try:
+            lab = tf.TerraformLab("sandbox-eu", tmp_path / "terraform", url)
+            lab.init()
+            lab.apply({"wireguard_client_key": wireguard, "ghcr_token": token})
+            image, _ = bastion_image(url)
+            result = run_suite("features/", "--existing", "--profile", "sandbox-eu", "--aws-endpoint", url,
+                               "--phase", "bastion", "-rfs", reports=tmp_path / "reports")
+        finally:
+            tf.forget(url)
     out = result.stdout + result.stderr
     failed = FAILED.findall(out)
     assert result.returncode == 1, out

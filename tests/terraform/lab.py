@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import subprocess
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -111,6 +112,19 @@ def moto_for_terraform() -> Iterator[None]:
                 amis[image_id].creation_date = when
         for policy in added:
             iam.managed_policies.pop(policy.arn, None)
+
+
+def forget(endpoint: str) -> None:
+    """Reset the moto behind endpoint: its backends are this process's, shared with every later test in it.
+
+    A lab left in moto made a later test in the same xdist worker find two VPCs named sandbox-eu-vpc
+    and a role tf-role that already existed. moto's reset endpoint empties every backend of the process.
+    """
+    if not endpoint.startswith("http://127."):
+        raise ValueError(f"{endpoint}: only a loopback moto is reset")
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (loopback moto only)
+        answer.read()
 
 
 class TerraformLab:
