@@ -18,6 +18,7 @@ import secrets
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,13 @@ def launch_time(url: str, topo: Topology, run_id: str, ledger: Ledger, latency: 
     return elapsed, calls
 
 
-def measure(profile: str, latency: float, repeat: int) -> dict[str, Any]:
-    """Median seconds and API calls to launch 1 node and every node of profile, latency s per call."""
+Timed = Callable[[str, Topology, str, Ledger, float], tuple[float, int]]
+
+
+def measure(profile: str, latency: float, repeat: int, timed: Timed | None = None) -> dict[str, Any]:
+    """Median seconds and API calls of timed (default: launching the talos phase) for 1 node and every
+    node of profile, latency s per call."""
+    timed = timed or launch_time
     full = profiles.load(profile)
     one = dataclasses.replace(full, nodes=full.nodes[:1])
     times: dict[int, list[float]] = {1: [], len(full.nodes): []}
@@ -72,7 +78,7 @@ def measure(profile: str, latency: float, repeat: int) -> dict[str, Any]:
         run_id, ledger, _ = base(url, full)
         for _ in range(repeat):
             for topo in (one, full):
-                seconds, n_calls = launch_time(url, topo, run_id, ledger, latency)
+                seconds, n_calls = timed(url, topo, run_id, ledger, latency)
                 times[len(topo.nodes)].append(seconds)
                 calls[len(topo.nodes)] = n_calls
         fast = ClientFactory(region=full.region, mode="offline", endpoint_url=url)

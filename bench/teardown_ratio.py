@@ -13,7 +13,6 @@ prints the figures and writes reports/bench-teardown-ratio.txt. A benchmark, not
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import statistics
 import sys
 import time
@@ -23,10 +22,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from parallel_launch import base  # noqa: E402
+from parallel_launch import measure as launch_measure  # noqa: E402
 
-from fixtures.backend import MotoServer  # noqa: E402
-from provisioning import profiles  # noqa: E402
 from provisioning.aws.client import ClientFactory  # noqa: E402
 from provisioning.aws.executor import Executor  # noqa: E402
 from provisioning.aws.kinds import RunContext  # noqa: E402
@@ -54,23 +51,7 @@ def teardown_time(url: str, topo: Topology, run_id: str, ledger: Ledger, latency
 
 def measure(profile: str, latency: float, repeat: int) -> dict[str, Any]:
     """Median seconds and API calls to tear down 1 node and every node of profile, latency s per call."""
-    full = profiles.load(profile)
-    one = dataclasses.replace(full, nodes=full.nodes[:1])
-    many = len(full.nodes)
-    times: dict[int, list[float]] = {1: [], many: []}
-    calls: dict[int, int] = {}
-    with MotoServer() as url:
-        run_id, ledger, _ = base(url, full)
-        for _ in range(repeat):
-            for topo in (one, full):
-                seconds, n_calls = teardown_time(url, topo, run_id, ledger, latency)
-                times[len(topo.nodes)].append(seconds)
-                calls[len(topo.nodes)] = n_calls
-        fast = ClientFactory(region=full.region, mode="offline", endpoint_url=url)
-        Executor(RunContext(fast, run_id, full.name, full.tags), ledger, sleep=lambda s: None).teardown()
-    med = {n: statistics.median(ts) for n, ts in times.items()}
-    return {"profile": full.name, "latency_s": latency, "repeat": repeat, "nodes": many, "times": times,
-            "calls": calls, "one_node_s": med[1], "many_nodes_s": med[many], "ratio": med[many] / med[1]}
+    return launch_measure(profile, latency, repeat, timed=teardown_time)
 
 
 def figures(repeat: int = 3, latency: float = 0.2, profile: str = "approved") -> dict[str, Any]:
