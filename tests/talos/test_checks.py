@@ -29,7 +29,7 @@ GIB = 2**30
 
 
 def recorded(name: str) -> list[dict]:
-    return parse_json_stream((standin_dir() / "recordings" / f"{name}.json").read_text())
+    return parse_json_stream((standin_dir() / "shapes" / f"{name}.json").read_text())
 
 
 def mem(total_mib: int, node: str = IP) -> tuple[MemoryStats, ...]:

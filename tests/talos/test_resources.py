@@ -25,11 +25,11 @@ from provisioning.talos.resources import (
 
 
 def recorded(name: str) -> list[dict]:
-    return parse_json_stream((Path(standin_dir()) / "recordings" / f"{name}.json").read_text())
+    return parse_json_stream((Path(standin_dir()) / "shapes" / f"{name}.json").read_text())
 
 
-def test_every_recording_is_concatenated_objects_not_a_list() -> None:
-    for path in (Path(standin_dir()) / "recordings").glob("*.json"):
+def test_every_shape_file_is_concatenated_objects_not_a_list() -> None:
+    for path in (Path(standin_dir()) / "shapes").glob("*.json"):
         text = path.read_text()
         assert not text.lstrip().startswith("["), path.name
         objs = parse_json_stream(text)
