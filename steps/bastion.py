@@ -9,6 +9,7 @@ from fixtures.bastion_design import BastionDesign
 from provisioning.aws.bastion_state import BastionState
 from provisioning.aws.state import NetworkState
 from provisioning.checks import bastion as check
+from provisioning.checks import bastion_launch as launch
 from provisioning.checks.secrets import configured_secrets
 from provisioning.data import load_data
 from provisioning.settings import RunSettings
@@ -92,12 +93,12 @@ def _(bastion_state: BastionState, bastion_design: BastionDesign) -> None:
 @then("the bastion's root volume is encrypted gp3 of the planned size")
 def _(topology: Topology, bastion_state: BastionState) -> None:
     volume_type = load_data("bastion")["root_volume"]["type"]
-    assert_clean(check.root_volume(topology, bastion_state, volume_type), "bastion root volume")
+    assert_clean(launch.root_volume(topology, bastion_state, volume_type), "bastion root volume")
 
 
 @then("no secret is in the bastion's user-data or launch template")
 def _(bastion_state: BastionState) -> None:
-    assert_clean(check.no_secrets(bastion_state, configured_secrets()), "secrets in bastion user-data")
+    assert_clean(launch.no_secrets(bastion_state, configured_secrets()), "secrets in bastion user-data")
 
 
 @then("the bastion's interface carries only the bastion security group, whose SSH rule phase 01 checks")

@@ -12,6 +12,7 @@ from provisioning import profiles
 from provisioning.aws.bastion_state import BastionState, InstanceState, TemplateState, TemplateVersion
 from provisioning.checks import bastion as check
 from provisioning.checks import bastion_existing as design
+from provisioning.checks import bastion_launch as launch
 from provisioning.data import load_data
 
 AMI = load_data("bastion")["ami"]
@@ -108,11 +109,11 @@ def test_no_key_pair_and_no_key_name_agree_without_hiding_the_other_checks() -> 
 def test_imdsv2_and_credits_without_the_optional_template_check_the_instance_only() -> None:
     topo = profiles.load("sandbox-eu")
     s = state(template=False)
-    assert check.imdsv2(s, template_required=False) == []
-    assert check.imdsv2(s) == ["bastion launch template: expected it to exist, found none"]
-    optional = check.imdsv2(state(instance(http_tokens="optional"), template=False), template_required=False)
+    assert launch.imdsv2(s, template_required=False) == []
+    assert launch.imdsv2(s) == ["bastion launch template: expected it to exist, found none"]
+    optional = launch.imdsv2(state(instance(http_tokens="optional"), template=False), template_required=False)
     assert len(optional) == 1 and "found HttpTokens=optional" in optional[0]
-    assert check.cpu_credits(topo, s, template_required=False) == []
+    assert launch.cpu_credits(topo, s, template_required=False) == []
 
 
 def test_iam_path_and_managed_policies_are_the_profile_s() -> None:
@@ -124,7 +125,7 @@ def test_iam_path_and_managed_policies_are_the_profile_s() -> None:
                    profile_roles=("tf-role",), role_tags={}, profile_tags={})
     s = replace(state(instance(profile_arn="arn:p"), template=False), iam=iam)
     actions = load_data("bastion")["iam"]["actions"]
-    assert check.instance_profile(s, actions, "/", (core,)) == []
-    suite = check.instance_profile(s, actions, "/tdg/")
+    assert launch.instance_profile(s, actions, "/", (core,)) == []
+    suite = launch.instance_profile(s, actions, "/tdg/")
     assert "role tf-role / profile tf-instance-profile: expected path /tdg/, found / / /" in suite
     assert f"role tf-role: expected no managed policies but [] (least privilege inline), found ['{core}']" in suite
