@@ -52,6 +52,7 @@ class Forwarder:
 
     def _pipe(self, conn: socket.socket, channel: paramiko.Channel) -> None:
         conn.settimeout(None)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small API exchanges: no delayed-ACK waits
         try:
             while not self.stopping.is_set():
                 ready, _, _ = select.select([conn, channel], [], [], 0.2)

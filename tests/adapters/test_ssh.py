@@ -211,6 +211,23 @@ def test_every_remote_command_runs_under_timeout(daemons, known):
     assert host.file("/etc/passwd").exists
 
 
+def test_a_direct_connection_sends_its_small_packets_without_delay(daemons, known):
+    client = dial(daemons.bastion, known)
+    try:
+        sock = client.get_transport().sock
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0, "TCP_NODELAY is off"
+    finally:
+        client.close()
+
+
+def test_a_standin_session_runs_in_the_hosts_own_home_not_the_operators(daemons, known, tmp_path):
+    ep = daemons.bastion
+    host = testinfra_host(SshSpec(ep.address, ep.port, ep.user, ep.key.private, known))
+    home = host.run("printf %s \"$HOME\"").stdout
+    assert Path(home).name == "home" and Path(home).parent.name == "bastion", home
+    assert Path(home).is_dir() and home != str(Path.home())
+
+
 def test_no_key_material_reaches_the_log(daemons, known, caplog):
     caplog.set_level(logging.DEBUG)
     bastion = dial(daemons.bastion, known)
