@@ -28,7 +28,7 @@ IP = "10.10.0.101"
 GIB = 2**30
 
 
-def recorded(name: str) -> list[dict]:
+def shape_file(name: str) -> list[dict]:
     return parse_json_stream((standin_dir() / "shapes" / f"{name}.json").read_text())
 
 
@@ -47,7 +47,7 @@ def test_roles_map_to_machine_types_and_extensions() -> None:
 
 
 def test_memory_passes_for_a_4_gib_instance() -> None:
-    stats = tuple(MemoryStats.parse(o) for o in recorded("memorystats"))
+    stats = tuple(MemoryStats.parse(o) for o in shape_file("memorystats"))
     assert checks.memory(stats, IP, machine_type="controlplane", required_mib=4096) == []
 
 
@@ -72,7 +72,7 @@ def test_no_answer_for_the_node_is_a_violation() -> None:
 
 
 def network(name: str, parse: type) -> tuple:
-    return tuple(parse.parse(o) for o in recorded(name))
+    return tuple(parse.parse(o) for o in shape_file(name))
 
 
 def test_static_address_passes_on_configuration_layer_without_dhcp() -> None:
@@ -103,7 +103,7 @@ def disk(size_gib: float, transport: str = "nvme") -> tuple[tuple[SystemDisk, ..
     return (SystemDisk(IP, "nvme0n1", "/dev/nvme0n1"),), (d,)
 
 
-def test_system_disk_passes_on_recorded_ebs_volume() -> None:
+def test_system_disk_passes_on_the_reconstructed_ebs_volume() -> None:
     assert checks.system_disk(network("systemdisk", SystemDisk), network("disks", Disk), IP, min_gib=50) == []
 
 

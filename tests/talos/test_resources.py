@@ -24,7 +24,7 @@ from provisioning.talos.resources import (
 )
 
 
-def recorded(name: str) -> list[dict]:
+def shape_file(name: str) -> list[dict]:
     return parse_json_stream((Path(standin_dir()) / "shapes" / f"{name}.json").read_text())
 
 
@@ -38,41 +38,41 @@ def test_every_shape_file_is_concatenated_objects_not_a_list() -> None:
 
 
 def test_memory_kb_is_exposed_in_mib() -> None:
-    (mem,) = [MemoryStats.parse(o) for o in recorded("memorystats")]
+    (mem,) = [MemoryStats.parse(o) for o in shape_file("memorystats")]
     assert mem.node == "10.10.0.101"
     assert mem.total_kb == 3931076
     assert mem.total_mib == 3838
 
 
 def test_disk_without_rotational_key_is_not_rotational() -> None:
-    (disk,) = [Disk.parse(o) for o in recorded("disks")]
+    (disk,) = [Disk.parse(o) for o in shape_file("disks")]
     assert (disk.id, disk.dev_path, disk.transport, disk.rotational) == ("nvme0n1", "/dev/nvme0n1", "nvme", False)
     assert disk.size_gib == 50.0
     assert disk.model == "Amazon Elastic Block Store"
 
 
 def test_system_disk_machine_status_time_and_version() -> None:
-    assert SystemDisk.parse(recorded("systemdisk")[0]).disk_id == "nvme0n1"
-    status = MachineStatus.parse(recorded("machinestatus")[0])
+    assert SystemDisk.parse(shape_file("systemdisk")[0]).disk_id == "nvme0n1"
+    status = MachineStatus.parse(shape_file("machinestatus")[0])
     assert (status.stage, status.ready, status.unmet) == ("running", True, ())
-    assert TimeStatus.parse(recorded("timestatus")[0]).synced is True
-    assert Version.parse(recorded("versions")[0]).version == "v1.12.7"
+    assert TimeStatus.parse(shape_file("timestatus")[0]).synced is True
+    assert Version.parse(shape_file("versions")[0]).version == "v1.12.7"
 
 
 def test_network_resources() -> None:
-    addrs = [Address.parse(o) for o in recorded("addresses")]
+    addrs = [Address.parse(o) for o in shape_file("addresses")]
     assert ("10.10.0.101", "ens5", "inet4") in {(a.ip, a.link_name, a.family) for a in addrs}
-    specs = [AddressSpec.parse(o) for o in recorded("addressspecs")]
+    specs = [AddressSpec.parse(o) for o in shape_file("addressspecs")]
     assert {(s.ip, s.layer, s.namespace) for s in specs if s.link_name == "ens5"} == {
         ("10.10.0.101", "configuration", "network")}
-    (op,) = [OperatorSpec.parse(o) for o in recorded("operatorspecs")]
+    (op,) = [OperatorSpec.parse(o) for o in shape_file("operatorspecs")]
     assert (op.operator, op.link_name, op.layer) == ("dhcp4", "ens5", "default")
 
 
 def test_extensions_and_services() -> None:
-    exts = [Extension.parse(o) for o in recorded("extensions")]
+    exts = [Extension.parse(o) for o in shape_file("extensions")]
     assert [(e.name, e.version) for e in exts] == [("spin", "v0.21.0"), ("tailscale", "1.84.3")]
-    svcs = {s.id: s for s in (Service.parse(o) for o in recorded("services"))}
+    svcs = {s.id: s for s in (Service.parse(o) for o in shape_file("services"))}
     assert svcs["etcd"].running and svcs["etcd"].healthy
     assert svcs["ext-tailscale"].running and svcs["ext-tailscale"].unknown
 
