@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from fixtures.moto_fidelity import moto_fidelity
 from provisioning import profiles
 from provisioning.aws.bastion_state import BastionState, read_bastion
@@ -75,3 +77,13 @@ def fails(violations: list[str], *needles: str) -> None:
     text = "\n".join(violations)
     for needle in needles:
         assert needle in text, text
+
+
+@pytest.fixture
+def approved(factory: ClientFactory, run_id: str) -> Iterator[Built]:
+    yield from build(factory, run_id, "approved")
+
+
+@pytest.fixture
+def homelab(factory: ClientFactory, run_id: str) -> Iterator[Built]:
+    yield from build(factory, run_id, "homelab-replica")

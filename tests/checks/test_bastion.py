@@ -10,7 +10,6 @@ role, user-data) is broken in test_bastion_launch.py.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 
@@ -19,17 +18,10 @@ from provisioning.aws.inventory import find_tagged
 from provisioning.aws.state import read_network
 from provisioning.checks import bastion as check
 from provisioning.phases import bastion as phase
+from tests.checks import bastion_built as lab
 from tests.checks.bastion_built import Built, build, fails
 
-
-@pytest.fixture
-def approved(factory: ClientFactory, run_id: str) -> Iterator[Built]:
-    yield from build(factory, run_id, "approved")
-
-
-@pytest.fixture
-def homelab(factory: ClientFactory, run_id: str) -> Iterator[Built]:
-    yield from build(factory, run_id, "homelab-replica")
+approved, homelab = lab.approved, lab.homelab  # the fixtures: a provisioned approved / homelab bastion
 
 
 def test_every_check_passes_on_the_approved_bastion(approved: Built) -> None:

@@ -9,26 +9,17 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 
 from provisioning import profiles
-from provisioning.aws.client import ClientFactory
 from provisioning.checks import bastion_launch as check
 from provisioning.checks.secrets import scan
 from provisioning.phases import bastion as phase
-from tests.checks.bastion_built import DATA, Built, build, fails
+from tests.checks import bastion_built as lab
+from tests.checks.bastion_built import DATA, Built, fails
 
-
-@pytest.fixture
-def approved(factory: ClientFactory, run_id: str) -> Iterator[Built]:
-    yield from build(factory, run_id, "approved")
-
-
-@pytest.fixture
-def homelab(factory: ClientFactory, run_id: str) -> Iterator[Built]:
-    yield from build(factory, run_id, "homelab-replica")
+approved, homelab = lab.approved, lab.homelab  # the fixtures: a provisioned approved / homelab bastion
 
 
 # -- image, user-data, IMDS, volume ------------------------------------------------------------
