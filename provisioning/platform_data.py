@@ -21,13 +21,14 @@ import yaml
 from kubernetes.utils import parse_quantity
 
 from provisioning.data import DATA_DIR
+from provisioning.table_view import ShapeError, TableView
 
 PROVENANCE_FIELDS = ("repository", "tag", "commit", "paths", "read", "content_sha256")
 PLACEMENTS = ("every", "control-plane", "any")
 
 
-class DataDriftError(ValueError):
-    """A data file's provenance is incomplete or its content does not match its recorded checksum."""
+class DataDriftError(ShapeError):
+    """A data file's provenance is incomplete, its content does not match its checksum, or an entry is malformed."""
 
 
 def content_sha256(content: Mapping[str, Any]) -> str:
@@ -73,8 +74,11 @@ def mebibytes(value: str | int | float) -> float:
 
 
 @dataclass(frozen=True)
-class Workload:
+class Workload(TableView):
     """Pods of one workload of a release: kind, placement, replicas, and one pod's requests."""
+
+    FIELDS = {"name": "name", "kind": "kind", "placement": "placement", "source": "from"}
+    ERROR = DataDriftError
 
     name: str
     kind: str
@@ -92,8 +96,12 @@ class Workload:
 
 
 @dataclass(frozen=True)
-class Release:
+class Release(TableView):
     """A HelmRelease CozyStack creates: identity, Package, chart, dependsOn ("ns/name") and workloads."""
+
+    FIELDS = {"namespace": "namespace", "name": "name", "package": "package", "chart": "chart",
+              "chart_version": "chart_version", "path": "path", "depends_on": "depends_on"}
+    ERROR = DataDriftError
 
     namespace: str
     name: str
@@ -135,18 +143,15 @@ def workload_of(raw: Mapping[str, Any], where: str) -> Workload:
     """A Workload from its data-file entry (DataDriftError naming where for an unknown placement)."""
     if raw.get("placement") not in PLACEMENTS:
         raise DataDriftError(f"{where}: placement {raw.get('placement')!r} is not one of {PLACEMENTS}")
-    return Workload(name=str(raw["name"]), kind=str(raw["kind"]), placement=str(raw["placement"]),
-                    replicas=raw["replicas"], cpu_m=millicores(raw["cpu"]), memory_mib=mebibytes(raw["memory"]),
-                    source=str(raw["from"]))
+    return Workload.read(raw, where, replicas=raw["replicas"], cpu_m=millicores(raw["cpu"]),
+                         memory_mib=mebibytes(raw["memory"]))
 
 
 def build_platform(provenance: Mapping[str, Any], content: Mapping[str, Any]) -> Platform:
     """Build the Platform from a verified file; every dependsOn must name a release of the file."""
-    releases = tuple(Release(namespace=r["namespace"], name=r["name"], package=r["package"], chart=r["chart"],
-                             chart_version=str(r["chart_version"]), path=r["path"],
-                             depends_on=tuple(r["depends_on"]),
-                             workloads=tuple(workload_of(w, f"{r['namespace']}/{r['name']}")
-                                             for w in r.get("workloads") or ()))
+    releases = tuple(Release.read(r, f"release {r.get('namespace')}/{r.get('name')}",
+                                  workloads=tuple(workload_of(w, f"{r.get('namespace')}/{r.get('name')}")
+                                                  for w in r.get("workloads") or ()))
                      for r in content["releases"])
     keys = [r.key for r in releases]
     dangling = sorted({d for r in releases for d in r.depends_on} - set(keys))

@@ -18,13 +18,18 @@ from typing import Any
 
 from provisioning.data import DATA_DIR
 from provisioning.platform_data import DataDriftError, Workload, read_verified, workload_of
+from provisioning.table_view import TableView
 
 SOURCE_FIELDS = ("repository", "tag", "commit", "path")
 
 
 @dataclass(frozen=True)
-class PodCreator:
+class PodCreator(TableView):
     """Pods one creator makes outside any chart, once every release in after is Ready (at once when empty)."""
+
+    FIELDS = {"name": "name", "namespace": "namespace", "created_by": "created_by", "after": "after"}
+    DEFAULTS = {"after": ()}
+    ERROR = DataDriftError
 
     name: str
     namespace: str
@@ -72,9 +77,8 @@ def _check_source(source: Any, where: str) -> dict[str, Any]:
 def build_overhead(provenance: Mapping[str, Any], content: Mapping[str, Any]) -> Overhead:
     """Build the Overhead from a verified file; every creator needs a complete source and known placements."""
     creators = tuple(
-        PodCreator(name=str(c["name"]), namespace=str(c["namespace"]), created_by=str(c["created_by"]),
-                   after=tuple(c.get("after") or ()), source=_check_source(c.get("source"), f"creator {c['name']}"),
-                   workloads=tuple(workload_of(w, f"creator {c['name']}") for w in c["workloads"]))
+        PodCreator.read(c, f"creator {c.get('name')}", source=_check_source(c.get("source"), f"creator {c['name']}"),
+                        workloads=tuple(workload_of(w, f"creator {c['name']}") for w in c["workloads"]))
         for c in content["pods_outside_charts"])
     memtotal = content["memtotal"]
     fraction = float(memtotal["overhead_fraction"])

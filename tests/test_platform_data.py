@@ -137,3 +137,20 @@ def test_a_commit_not_read_must_say_unverified(tmp_path: Path) -> None:
         doc["provenance"]["content_sha256"] = content_sha256({k: v for k, v in doc.items() if k != "provenance"})
     with pytest.raises(DataDriftError, match="creator linstor: source commit 'not read' is neither"):
         build_overhead(*read_verified(copy_with(tmp_path, claim, "cluster_overhead_v1_3_3.yaml")))
+
+
+def test_a_mistyped_release_field_is_refused_naming_release_path_and_value(tmp_path: Path) -> None:
+    def mistype(doc: dict) -> None:  # type: ignore[type-arg]
+        doc["releases"][2]["depends_on"] = "cozy-cilium/cilium"
+        doc["provenance"]["content_sha256"] = content_sha256({k: v for k, v in doc.items() if k != "provenance"})
+    with pytest.raises(DataDriftError, match="release .*: depends_on = 'cozy-cilium/cilium' is not a valid "
+                                             "tuple\\[str, ...\\]: a str, not a list of strings"):
+        build_platform(*read_verified(copy_with(tmp_path, mistype)))
+
+
+def test_a_creator_without_its_creator_is_refused_naming_the_key(tmp_path: Path) -> None:
+    def strip(doc: dict) -> None:  # type: ignore[type-arg]
+        doc["pods_outside_charts"][3].pop("created_by")
+        doc["provenance"]["content_sha256"] = content_sha256({k: v for k, v in doc.items() if k != "provenance"})
+    with pytest.raises(DataDriftError, match="creator kubevirt: created_by is missing"):
+        build_overhead(*read_verified(copy_with(tmp_path, strip, "cluster_overhead_v1_3_3.yaml")))

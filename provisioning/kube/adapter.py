@@ -21,6 +21,7 @@ from provisioning.adapters.taps import TapStack
 from provisioning.aws.client import is_loopback_url
 from provisioning.data import load_data
 from provisioning.errors import GuardError, SetupError
+from provisioning.table_view import TableView
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -100,8 +101,11 @@ class KubeNode:
 
 
 @dataclass(frozen=True)
-class HelmRelease:
+class HelmRelease(TableView):
     """A Flux HelmRelease: its Ready condition and what it depends on ("namespace/name")."""
+
+    FIELDS = {"namespace": "metadata.namespace", "name": "metadata.name"}
+    DEFAULTS = {"namespace": ""}
 
     namespace: str
     name: str
@@ -129,8 +133,11 @@ class PendingPod:
 
 
 @dataclass(frozen=True)
-class KubeVirtStatus:
+class KubeVirtStatus(TableView):
     """The KubeVirt CR's phase (Deployed when KubeVirt is up)."""
+
+    FIELDS = {"namespace": "metadata.namespace", "name": "metadata.name", "phase": "status.phase"}
+    DEFAULTS = {"namespace": "", "phase": ""}
 
     namespace: str
     name: str
@@ -146,8 +153,12 @@ class RuntimeClassInfo:
 
 
 @dataclass(frozen=True)
-class SpinAppStatus:
+class SpinAppStatus(TableView):
     """A SpinApp: desired vs ready replicas and its Available condition."""
+
+    FIELDS = {"namespace": "metadata.namespace", "name": "metadata.name", "replicas": "spec.replicas",
+              "ready_replicas": "status.readyReplicas"}
+    DEFAULTS = {"namespace": "", "replicas": 1, "ready_replicas": 0}
 
     namespace: str
     name: str
@@ -270,9 +281,9 @@ class KubeReader:
             ready = _condition(item.get("status", {}).get("conditions"), "Ready")
             deps = tuple(f"{d.get('namespace') or meta.get('namespace')}/{d['name']}"
                          for d in spec.get("dependsOn") or ())
-            out.append(HelmRelease(namespace=meta.get("namespace", ""), name=meta["name"],
-                                   ready=ready.get("status") == "True", reason=ready.get("reason", "NoStatus"),
-                                   message=ready.get("message", "no Ready condition yet"), depends_on=deps))
+            out.append(HelmRelease.read(item, "HelmRelease", ready=ready.get("status") == "True",
+                                        reason=ready.get("reason", "NoStatus"),
+                                        message=ready.get("message", "no Ready condition yet"), depends_on=deps))
         return tuple(sorted(out, key=lambda h: h.key))
 
     def pending_pods(self) -> tuple[PendingPod, ...]:
@@ -299,9 +310,8 @@ class KubeReader:
     def kubevirts(self) -> tuple[KubeVirtStatus, ...]:
         """KubeVirt CRs and their status.phase."""
         cr = self.data["kubevirt"]["cr"]
-        return tuple(KubeVirtStatus(namespace=i["metadata"].get("namespace", ""), name=i["metadata"]["name"],
-                                    phase=(i.get("status") or {}).get("phase", ""))
-                     for i in self._custom_items(cr["group"], cr["version"], cr["plural"]))
+        return tuple(KubeVirtStatus.read(i, "KubeVirt") for i in self._custom_items(cr["group"], cr["version"],
+                                                                                    cr["plural"]))
 
     def runtimeclasses(self) -> tuple[RuntimeClassInfo, ...]:
         """Every RuntimeClass with its handler."""
@@ -314,13 +324,9 @@ class KubeReader:
         spin = self.data["spinkube"]
         out = []
         for i in self._custom_items(spin["group"], spin["version"], "spinapps"):
-            status = i.get("status") or {}
-            avail = _condition(status.get("conditions"), "Available")
-            out.append(SpinAppStatus(namespace=i["metadata"].get("namespace", ""), name=i["metadata"]["name"],
-                                     replicas=int((i.get("spec") or {}).get("replicas", 1)),
-                                     ready_replicas=int(status.get("readyReplicas", 0)),
-                                     available=avail.get("status") == "True",
-                                     reason=avail.get("reason", "NoStatus")))
+            avail = _condition((i.get("status") or {}).get("conditions"), "Available")
+            out.append(SpinAppStatus.read(i, "SpinApp", available=avail.get("status") == "True",
+                                          reason=avail.get("reason", "NoStatus")))
         return tuple(sorted(out, key=lambda s: s.key))
 
     def app_pods(self, namespace: str, label_selector: str) -> tuple[AppPod, ...]:

@@ -9,15 +9,16 @@ disk sizes in bytes) with derived properties for MiB/GiB.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Self
 
+from provisioning.table_view import ShapeError, annotations_of, read_fields
+
 Raw = Mapping[str, Any]
-_TYPES: dict[str, tuple[type, Any]] = {"str": (str, ""), "int": (int, 0), "bool": (bool, False)}
 
 
-class ResourceShapeError(ValueError):
-    """A talosctl object lacks a field the suite needs (node, metadata.id or a required spec key)."""
+class ResourceShapeError(ShapeError):
+    """A talosctl object lacks a field the suite needs (node, metadata.id or a required spec key) or mistypes one."""
 
 
 def _node(raw: Raw) -> str:
@@ -54,18 +55,15 @@ class SpecView:
 
     @classmethod
     def parse(cls, raw: Raw) -> Self:
-        spec, types = _spec(raw), {f.name: str(f.type) for f in fields(cls)}  # type: ignore[arg-type]
+        spec, types = _spec(raw), annotations_of(cls)
         values: dict[str, Any] = {"node": _node(raw)}
         if "id" in types:
             values["id"] = str(_meta(raw)["id"])
         for attr, key in cls.META.items():
             values[attr] = str(_meta(raw).get(key, ""))
-        for attr, path in cls.SPEC.items():
-            convert, zero = _TYPES[types[attr]]
-            found: Any = spec
-            for key in path.split("."):
-                found = found.get(key) if isinstance(found, Mapping) else None
-            values[attr] = convert(cls.DEFAULTS.get(attr, zero) if found is None else found)
+        where = f"{cls.__name__} {values.get('id', '')} from {values['node']!r} spec".replace("  ", " ")
+        values |= read_fields(spec, cls.SPEC, types, where=where, defaults=cls.DEFAULTS, zero_when_absent=True,
+                              error=ResourceShapeError)
         return cls(**values)
 
 

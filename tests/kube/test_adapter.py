@@ -6,7 +6,7 @@ import pytest
 
 from fixtures.kube_standin import StandIn
 from provisioning.errors import GuardError
-from provisioning.kube.adapter import KubeApiError, KubeReader, api_client
+from provisioning.kube.adapter import KubeApiError, KubeReader, KubeVirtStatus, SpinAppStatus, api_client
 from provisioning.kube.checks import (
     check_helmreleases_ready,
     check_kubevirt_deployed,
@@ -18,6 +18,7 @@ from provisioning.kube.checks import (
     check_spinapps_ready,
     check_talos_extensions,
 )
+from provisioning.table_view import ShapeError
 from provisioning.topology import Topology
 
 EXTENSIONS = {"talos-gateway": ["spin", "tailscale"], "talos-compute-2": ["spin"], "talos-compute-3": ["spin"]}
@@ -113,3 +114,19 @@ def test_offline_refuses_a_non_loopback_api() -> None:
     live = api_client("https://10.10.0.101:6443", live=True, token="t0ken", ca_file="/nonexistent/ca.crt")
     assert live.configuration.host == "https://10.10.0.101:6443"
     assert live.configuration.get_api_key_with_prefix("authorization") == "Bearer t0ken"
+
+
+def test_custom_resources_read_by_table_with_their_defaults() -> None:
+    assert KubeVirtStatus.read({"metadata": {"name": "kubevirt"}, "status": None}, "KubeVirt") == \
+        KubeVirtStatus(namespace="", name="kubevirt", phase="")
+    app = SpinAppStatus.read({"metadata": {"namespace": "demo", "name": "hello"}}, "SpinApp", available=False,
+                             reason="NoStatus")
+    assert (app.replicas, app.ready_replicas) == (1, 0)
+
+
+def test_a_malformed_custom_resource_is_refused_naming_kind_path_and_value() -> None:
+    with pytest.raises(ShapeError, match="SpinApp: spec.replicas = 'two' is not a valid int"):
+        SpinAppStatus.read({"metadata": {"name": "hello"}, "spec": {"replicas": "two"}}, "SpinApp", available=False,
+                           reason="NoStatus")
+    with pytest.raises(ShapeError, match=r"KubeVirt: metadata.name is missing \(required for name\)"):
+        KubeVirtStatus.read({"metadata": {}}, "KubeVirt")

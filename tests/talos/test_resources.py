@@ -86,6 +86,15 @@ def test_missing_fields_raise_a_shape_error() -> None:
         Disk.parse({"node": "10.0.0.1", "metadata": {}, "spec": {}})
 
 
+def test_a_mistyped_spec_key_raises_a_shape_error_naming_resource_key_and_value() -> None:
+    raw = {"node": "10.0.0.1", "metadata": {"id": "nvme0n1"}, "spec": {"size": "big", "rotational": False}}
+    with pytest.raises(ResourceShapeError, match="Disk nvme0n1 from '10.0.0.1' spec: size = 'big' is not a valid int"):
+        Disk.parse(raw)
+    with pytest.raises(ResourceShapeError, match="Service etcd from '10.0.0.1' spec: running = 'yes' is not a valid "
+                                                 "bool: a str, not true or false"):
+        Service.parse({"node": "10.0.0.1", "metadata": {"id": "etcd"}, "spec": {"running": "yes"}})
+
+
 def test_absent_spec_keys_take_talos_defaults_and_typed_zero_values() -> None:
     from provisioning.talos.netstate import Route
 
