@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from provisioning.kube.adapter import HelmRelease, KubeVirtStatus, PendingPod
 from provisioning.kube.checks import helmrelease_causes, kubevirt_causes, scheduling_reasons, spinapp_causes
+from provisioning.kube.objects import HelmRelease, KubeVirtStatus, PendingPod
 from provisioning.platform_data import load_platform, load_reservation, load_spin_operator
 from provisioning.platform_model import KUBEVIRT, NodeSpec, Outcome, run
 from provisioning.platform_overhead import load_overhead

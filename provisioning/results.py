@@ -21,15 +21,6 @@ from pathlib import Path
 from typing import Literal
 
 from provisioning.capacity import Verdict
-from provisioning.kube.adapter import (
-    ClusterSnapshot,
-    HelmRelease,
-    KubeNode,
-    KubeVirtStatus,
-    PendingPod,
-    RuntimeClassInfo,
-    SpinAppStatus,
-)
 from provisioning.kube.checks import (
     check_helmreleases_ready,
     check_kubevirt_deployed,
@@ -40,6 +31,15 @@ from provisioning.kube.checks import (
     helmrelease_summary,
     scheduling_blockers,
     spinapp_causes,
+)
+from provisioning.kube.objects import (
+    ClusterSnapshot,
+    HelmRelease,
+    KubeNode,
+    KubeVirtStatus,
+    PendingPod,
+    RuntimeClassInfo,
+    SpinAppStatus,
 )
 from provisioning.platform_data import load_spin_operator
 

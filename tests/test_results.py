@@ -7,7 +7,7 @@ from pathlib import Path
 
 from provisioning import profiles
 from provisioning.capacity import Verdict, assess
-from provisioning.kube.adapter import HelmRelease, KubeNode, KubeVirtStatus, PendingPod, RuntimeClassInfo, SpinAppStatus
+from provisioning.kube.objects import HelmRelease, KubeNode, KubeVirtStatus, PendingPod, RuntimeClassInfo, SpinAppStatus
 from provisioning.results import (
     PhaseOutcome,
     RunOutcomes,

@@ -11,14 +11,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from provisioning.checks import Violation
-from provisioning.kube.adapter import (
-    HelmRelease,
-    KubeNode,
-    KubeVirtStatus,
-    PendingPod,
-    RuntimeClassInfo,
-    SpinAppStatus,
-)
+from provisioning.kube.objects import HelmRelease, KubeNode, KubeVirtStatus, PendingPod, RuntimeClassInfo, SpinAppStatus
 
 CHECK_NAMES = ("nodes_ready", "node_architecture", "node_capacity", "talos_extensions", "helmreleases_ready",
                "kvm", "kubevirt_deployed", "runtimeclass", "spinapps_ready")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from provisioning.data import load_data
-from provisioning.kube.adapter import AppPod, KubeNode, KubeReader
+from provisioning.kube.adapter import KubeReader
 from provisioning.kube.checks import (
     Violation,
     check_helmreleases_ready,
@@ -27,6 +27,7 @@ from provisioning.kube.checks import (
     kubevirt_causes,
     spinapp_causes,
 )
+from provisioning.kube.objects import AppPod, KubeNode
 from provisioning.platform_data import load_spin_operator
 from provisioning.platform_model import KUBEVIRT
 from provisioning.topology import Topology

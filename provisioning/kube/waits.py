@@ -10,8 +10,9 @@ import time
 from collections.abc import Callable, Sequence
 
 from provisioning.data import load_data
-from provisioning.kube.adapter import HelmRelease, KubeReader, SpinAppStatus
+from provisioning.kube.adapter import KubeReader
 from provisioning.kube.checks import Violation, check_helmreleases_ready, check_spinapps_ready
+from provisioning.kube.objects import HelmRelease, SpinAppStatus
 from provisioning.waiting import wait_for
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from fixtures.kube_standin import StandIn
 from provisioning.errors import GuardError
-from provisioning.kube.adapter import KubeApiError, KubeReader, KubeVirtStatus, SpinAppStatus, api_client
+from provisioning.kube.adapter import KubeApiError, KubeReader, api_client
 from provisioning.kube.checks import (
     check_helmreleases_ready,
     check_kubevirt_deployed,
@@ -18,6 +18,7 @@ from provisioning.kube.checks import (
     check_spinapps_ready,
     check_talos_extensions,
 )
+from provisioning.kube.objects import KubeVirtStatus, SpinAppStatus
 from provisioning.table_view import ShapeError
 from provisioning.topology import Topology
 

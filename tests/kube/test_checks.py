@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from provisioning.kube.adapter import HelmRelease, KubeNode, KubeVirtStatus, PendingPod, RuntimeClassInfo, SpinAppStatus
 from provisioning.kube.checks import (
     blocked_by,
     check_helmreleases_ready,
@@ -22,6 +21,7 @@ from provisioning.kube.checks import (
     scheduling_reasons,
     spinapp_causes,
 )
+from provisioning.kube.objects import HelmRelease, KubeNode, KubeVirtStatus, PendingPod, RuntimeClassInfo, SpinAppStatus
 
 GIB = 2**30
 MSG = ("0/3 nodes are available: 3 Insufficient cpu, 3 Insufficient memory. preemption: 0/3 nodes are available: "

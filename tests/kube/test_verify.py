@@ -7,8 +7,9 @@ from dataclasses import replace
 import pytest
 
 from fixtures.kube_standin import StandIn
-from provisioning.kube.adapter import AppPod, KubeNode, KubeReader, api_client
+from provisioning.kube.adapter import KubeReader, api_client
 from provisioning.kube.install import apply, render_install
+from provisioning.kube.objects import AppPod, KubeNode
 from provisioning.kube.verify import ClusterChecks, Expectations, check_app_pods
 from provisioning.topology import Topology
 
