@@ -8,17 +8,10 @@ from datetime import date
 import pytest
 
 from provisioning import profiles
-from provisioning.cost import (
-    BudgetError,
-    PriceError,
-    check_budget,
-    estimate,
-    format_estimate,
-    free_trials,
-    price_book,
-)
+from provisioning.cost import BudgetError, check_budget, estimate, format_estimate
 from provisioning.data import load_data
 from provisioning.errors import GuardError, OptionError
+from provisioning.prices import PriceError, free_trials, price_book
 
 TODAY = date(2026, 11, 22)
 # eu-west-1 prices of provisioning/data/prices.yaml, repeated here so a silent change shows up.

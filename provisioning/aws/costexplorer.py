@@ -13,8 +13,9 @@ from typing import Any
 
 from provisioning.aws.client import ClientFactory
 from provisioning.aws.errors import aws_call
-from provisioning.cost import Bill, FreeTrial, PriceBook, PriceError, ebs_item, instance_items
+from provisioning.cost import Bill, ebs_item, instance_items
 from provisioning.errors import SetupError
+from provisioning.prices import FreeTrial, PriceBook, PriceError
 
 log = logging.getLogger(__name__)
 

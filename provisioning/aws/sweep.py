@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from provisioning import cost
 from provisioning import tags as tagging
 from provisioning.aws import executor as engine  # a module: executor imports this package's modules
 from provisioning.aws.client import ClientFactory
@@ -28,6 +27,7 @@ from provisioning.aws.inventory import Found, find_tagged
 from provisioning.aws.kinds import REGISTRY, RunContext
 from provisioning.aws.ledger import Entry, Ledger
 from provisioning.errors import TeardownError
+from provisioning.prices import PriceBook, PriceError, price_book
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def created_at(found: Found) -> datetime | None:
         return None
 
 
-def burn_rate(found: Found, prices: cost.PriceBook) -> tuple[float | None, str]:
+def burn_rate(found: Found, prices: PriceBook) -> tuple[float | None, str]:
     """USD per hour the resource costs while it exists, and how that was worked out."""
     a = found.attrs
     if found.kind == "instance":
@@ -88,7 +88,7 @@ def burn_rate(found: Found, prices: cost.PriceBook) -> tuple[float | None, str]:
             try:
                 rate += prices.instance(a.get("InstanceType", "")).usd
                 parts.append(a.get("InstanceType", "?"))
-            except cost.PriceError:
+            except PriceError:
                 return None, f"no price for {a.get('InstanceType', '?')} in {prices.region}"
         if a.get("PublicIpAddress"):
             rate += prices.public_ipv4_hour.usd
@@ -112,14 +112,14 @@ def _newest(items: Iterable[Found]) -> datetime | None:
 
 
 def select(clients: ClientFactory, *, now: datetime, run_id: str | None = None,
-           older_than: timedelta | None = None, prices: cost.PriceBook | None = None) -> Selection:
+           older_than: timedelta | None = None, prices: PriceBook | None = None) -> Selection:
     """List the suite's resources (of one run, or of runs older than a limit) with their hourly cost.
 
     now is UTC (naive or aware); with older_than, runs whose newest tdg:created is younger, or
     that have no tdg:created at all, are spared and named with the reason.
     """
     now = now.replace(tzinfo=None)
-    prices = prices or cost.price_book(clients.region)
+    prices = prices or price_book(clients.region)
     found = find_tagged(clients, run_id)
     spared: list[tuple[str, str]] = []
     if older_than is not None:

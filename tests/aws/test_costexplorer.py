@@ -18,7 +18,7 @@ from provisioning.aws.costexplorer import (
     month_to_date,
     unexpected_services,
 )
-from provisioning.cost import PriceError, free_trials, price_book
+from provisioning.prices import PriceError, free_trials, price_book
 
 TODAY = date(2026, 11, 22)
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

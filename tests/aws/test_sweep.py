@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from provisioning import cost, profiles
+from provisioning import prices, profiles
 from provisioning.aws import sweep
 from provisioning.aws.client import ClientFactory
 from provisioning.aws.executor import Executor
@@ -62,7 +62,7 @@ def test_dry_run_lists_and_prices_without_changing_anything(factory: ClientFacto
         before = factory.calls.mutating()
         sel = sweep.select(factory, now=NOW, run_id=run_id)
         assert factory.calls.mutating() == before
-        p = cost.price_book("eu-west-1")
+        p = prices.price_book("eu-west-1")
         rates = {(x.found.kind, x.found.id): x.usd_per_hour for x in sel.leftovers}
         assert rates[("instance", inst)] == pytest.approx(p.instance("t4g.small").usd)
         assert rates[("volume", vol)] == pytest.approx(30 * p.gp3_gb_month.usd / p.hours_per_month)
