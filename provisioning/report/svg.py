@@ -11,111 +11,30 @@ import math
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-from provisioning.report.view import Edge, HostView, LabView, SubnetView
-
-W = 1600
-SANS = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
-MONO = "DejaVu Sans Mono, Liberation Mono, monospace"
-INK, MUTED = "#1a1a1a", "#4d4d4d"
-ALLOW, ROUTE, DANGER = "#1b7a2f", "#6b6b6b", "#c62828"
-FILL = {"vpc": "#eaf2fb", "subnet": "#ffffff", "bastion": "#fff3dc", "gateway": "#dff0e0", "compute": "#eef7ee",
-        "igw": "#e8e8f8", "home": "#f3e8f8", "internet": "#f2f2f2"}
-STROKE = {"vpc": "#1f4e79", "subnet": "#5b8fc7", "bastion": "#b36b00", "gateway": "#1b5e20", "compute": "#2e7d32",
-          "igw": "#3f3f9f", "home": "#7b3fa0", "internet": "#777777"}
-IGW_CX, NAT_CX, VPC_X, VPC_TOP, SUB_X, SUB_W = 1000, 840, 300, 182, 320, 1240
-BASTION_X, BASTION_W, NODE_W, NODE_H, NODE_GAP = 340, 380, 226, 172, 12
-
-
-@dataclass
-class Canvas:
-    parts: list[str] = field(default_factory=list)
-
-    def rect(self, x: float, y: float, w: float, h: float, kind: str, *, dash: bool = False, rx: int = 12) -> None:
-        extra = ' stroke-dasharray="10 6"' if dash else ""
-        self.parts.append(f'<rect x="{x:.0f}" y="{y:.0f}" width="{w:.0f}" height="{h:.0f}" rx="{rx}" '
-                          f'fill="{FILL[kind]}" stroke="{STROKE[kind]}" stroke-width="3"{extra}/>')
-
-    def text(self, x: float, y: float, s: str, *, size: int = 20, bold: bool = False, mono: bool = False,
-             fill: str = INK, anchor: str = "start", width: float | None = None) -> None:
-        s = fit(s, width, size, mono) if width else s
-        weight = ' font-weight="bold"' if bold else ""
-        self.parts.append(f'<text x="{x:.0f}" y="{y:.0f}" font-family={quoteattr(MONO if mono else SANS)} '
-                          f'font-size="{size}"{weight} fill="{fill}" text-anchor="{anchor}">{escape(s)}</text>')
-
-    def path(self, points: list[tuple[float, float]], color: str, *, start: bool = False, end: bool = True,
-             dash: bool = False, width: int = 4) -> None:
-        d = " ".join(f"{'M' if i == 0 else 'L'}{x:.0f},{y:.0f}" for i, (x, y) in enumerate(points))
-        name = {ALLOW: "allow", ROUTE: "route", DANGER: "danger"}[color]
-        markers = (f' marker-start="url(#tdg-{name}-start)"' if start else "") + \
-                  (f' marker-end="url(#tdg-{name}-end)"' if end else "")
-        dashes = ' stroke-dasharray="12 8"' if dash else ""
-        self.parts.append(f'<path d="{d}" fill="none" stroke="{color}" stroke-width="{width}"{dashes}{markers}/>')
-
-
-def fit(s: str, width: float | None, size: int, mono: bool = False) -> str:
-    """Cut s with an ellipsis so that it fits width units at size (approximate glyph widths)."""
-    if width is None:
-        return s
-    per = size * (0.62 if mono else 0.56)
-    room = max(1, int(width / per))
-    return s if len(s) <= room else s[: room - 1] + "\u2026"
-
-
-def _markers() -> str:
-    out = []
-    for name, color in (("allow", ALLOW), ("route", ROUTE), ("danger", DANGER)):
-        out.append(f'<marker id="tdg-{name}-end" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" '
-                   f'markerHeight="5" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{color}"/></marker>')
-        out.append(f'<marker id="tdg-{name}-start" viewBox="0 0 10 10" refX="1" refY="5" markerWidth="5" '
-                   f'markerHeight="5" orient="auto"><path d="M10,0 L0,5 L10,10 z" fill="{color}"/></marker>')
-    return "<defs>" + "".join(out) + "</defs>"
-
-
-def _bastion_lines(b: HostView) -> list[tuple[str, int, bool, bool, str]]:
-    """(text, size, bold, mono, colour) per line of the bastion box."""
-    lines = [(f"Bastion \u00b7 {b.instance_type}", 24, True, False, INK),
-             (f"ENI {b.private_ip}", 24, True, True, INK)]
-    if not b.ip_observed:
-        lines.append(("address as planned (not read back)", 15, False, False, MUTED))
-    lines += [(b.eni_id or "ENI not created", 16, False, True, MUTED),
-              (b.instance_id or "instance not launched", 16, False, True, MUTED)]
-    if b.public_ip:
-        lines.append((f"public IPv4 {b.public_ip}", 16, False, True, MUTED))
-    if b.ipv6:
-        lines.append((f"IPv6 {b.ipv6[0]}", 16, False, True, MUTED))
-    if not (b.public_ip or b.ipv6) and b.public_ipv4:
-        lines.append(("public IPv4 + IPv6 (planned)", 16, False, True, MUTED))
-    lines += [("services:", 18, True, False, INK)]
-    lines += [(f"\u2022 {s}", 18, False, False, INK) for s in b.services]
-    return lines
-
-
-def _bastion_height(b: HostView) -> int:
-    return 24 + sum(line[1] + 10 for line in _bastion_lines(b))
-
-
-def _draw_bastion(c: Canvas, b: HostView, x: float, y: float) -> float:
-    h = _bastion_height(b)
-    c.rect(x, y, BASTION_W, h, "bastion")
-    cy = y + 10
-    for text, size, bold, mono, colour in _bastion_lines(b):
-        cy += size + 10
-        c.text(x + 18, cy - 4, text, size=size, bold=bold, mono=mono, fill=colour, width=BASTION_W - 30)
-    return h
-
-
-def _draw_node(c: Canvas, n: HostView, x: float, y: float) -> None:
-    kind = "gateway" if n.role == "gateway" else "compute"
-    c.rect(x, y, NODE_W, NODE_H, kind)
-    w = NODE_W - 24
-    c.text(x + 12, y + 32, n.name, size=20, bold=True, width=w)
-    c.text(x + 12, y + 60, f"{n.role} \u00b7 {n.instance_type}", size=17, fill=MUTED, width=w)
-    c.text(x + 12, y + 96, n.private_ip, size=24, bold=True, mono=True, width=w)
-    if not n.ip_observed:
-        c.text(x + 12, y + 118, "address as planned", size=15, fill=MUTED, width=w)
-    c.text(x + 12, y + 144, n.instance_id or "not launched", size=15, mono=True, fill=MUTED, width=w)
-    if n.state:
-        c.text(x + 12, y + 164, n.state, size=15, fill=MUTED, width=w)
+from provisioning.report.svg_parts import (
+    ALLOW,
+    BASTION_W,
+    BASTION_X,
+    DANGER,
+    IGW_CX,
+    MUTED,
+    NAT_CX,
+    NODE_GAP,
+    NODE_H,
+    NODE_W,
+    ROUTE,
+    SUB_W,
+    SUB_X,
+    VPC_TOP,
+    VPC_X,
+    Canvas,
+    W,
+    bastion_height,
+    draw_bastion,
+    draw_node,
+    markers,
+)
+from provisioning.report.view import Edge, LabView, SubnetView
 
 
 @dataclass
@@ -155,7 +74,7 @@ def _subnet(c: Canvas, hosts: Canvas, view: LabView, s: SubnetView, y: float, pl
     has_b, has_n = s.name == view.bastion_subnet, s.name == view.node_subnet and bool(view.nodes)
     x0, per_row, rows = _node_layout(view, has_b)
     nodes_h = rows * NODE_H + (rows - 1) * 16 + 70 if has_n else 0
-    content = max(_bastion_height(view.bastion) if has_b else 0, nodes_h)
+    content = max(bastion_height(view.bastion) if has_b else 0, nodes_h)
     nat_here = view.nat_subnet == s.name
     h = 96 + max(content, 90 if nat_here else 0) + 30
     c.rect(SUB_X, y, SUB_W, h, "subnet", dash=True)
@@ -173,12 +92,12 @@ def _subnet(c: Canvas, hosts: Canvas, view: LabView, s: SubnetView, y: float, pl
                width=nat.w - 20)
         placed.nat = nat
     if has_b:
-        bh = _draw_bastion(hosts, view.bastion, BASTION_X, top)
+        bh = draw_bastion(hosts, view.bastion, BASTION_X, top)
         placed.bastion = Box(BASTION_X, top, BASTION_W, bh)
     if has_n:
         for i, n in enumerate(view.nodes):
             row, col = divmod(i, per_row)
-            _draw_node(hosts, n, x0 + col * (NODE_W + NODE_GAP), top + row * (NODE_H + 16))
+            draw_node(hosts, n, x0 + col * (NODE_W + NODE_GAP), top + row * (NODE_H + 16))
         width = min(len(view.nodes), per_row) * (NODE_W + NODE_GAP) - NODE_GAP
         placed.nodes = Box(x0, top, width, rows * NODE_H + (rows - 1) * 16)
     return h
@@ -310,5 +229,5 @@ def render_topology(view: LabView) -> str:
     label = quoteattr(f"Topology of the lab of profile {view.profile}, run {view.run_id}")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" id="tdg-topology" role="img" aria-label={label} '
             f'viewBox="0 0 {W} {height:.0f}" width="{W}" height="{height:.0f}">'
-            f"<title>{escape(label[1:-1])}</title>{_markers()}"
+            f"<title>{escape(label[1:-1])}</title>{markers()}"
             f'<rect x="0" y="0" width="{W}" height="{height:.0f}" fill="#ffffff"/>' + "".join(c.parts) + "</svg>")

@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ET
 
 from provisioning import profiles
 from provisioning.aws.state import RuleState
-from provisioning.report.svg import DANGER, edge_sentences, fit, render_topology
+from provisioning.report.svg import edge_sentences, render_topology
+from provisioning.report.svg_parts import DANGER, fit
 from provisioning.report.view import Observed, Resource, lab_view
 from provisioning.topology import Topology
 from tests.report.conftest import network
