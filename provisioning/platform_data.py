@@ -17,9 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from kubernetes.utils import parse_quantity
 
+from provisioning import yamlio
 from provisioning.data import DATA_DIR
 from provisioning.table_view import ShapeError, TableView
 
@@ -58,7 +58,7 @@ def verified(doc: Mapping[str, Any], name: str) -> dict[str, Any]:
 def read_verified(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """(provenance, content) of a data file, verified."""
     with path.open(encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+        doc = yamlio.load(fh)
     return dict(doc["provenance"]) if isinstance(doc, Mapping) and "provenance" in doc else {}, \
         verified(doc if isinstance(doc, Mapping) else {}, path.name)
 

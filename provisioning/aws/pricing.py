@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from botocore.exceptions import NoCredentialsError
 
+from provisioning import yamlio
 from provisioning.aws.client import ClientFactory
 from provisioning.aws.errors import aws_call
 from provisioning.data import DATA_DIR, load_data
@@ -165,7 +166,7 @@ def dump_prices(data: Mapping[str, Any]) -> str:
 
 def _read(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yamlio.load(fh)
     if not isinstance(data, dict) or "source" not in data:
         raise PricingError(f"{path} is not a prices file (a mapping with a source)")
     return data

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from kubernetes import client
 
+from provisioning import yamlio
 from provisioning.data import load_data
 from provisioning.errors import SetupError, WaitTimeout
 from provisioning.kube.adapter import KubeApiError, KubeReader
@@ -84,7 +84,7 @@ def fetch_text(url: str, timeout_s: float = 60) -> str:
 
 def manifest_objects(text: str) -> list[dict[str, Any]]:
     """The objects of a multi-document YAML manifest (empty documents dropped)."""
-    return [d for d in yaml.safe_load_all(text) if isinstance(d, dict) and d.get("kind")]
+    return [d for d in yamlio.load_all(text) if isinstance(d, dict) and d.get("kind")]
 
 
 @dataclass(frozen=True)

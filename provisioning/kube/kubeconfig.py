@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from provisioning import yamlio
 from provisioning.errors import SetupError
 
 
@@ -47,7 +48,7 @@ class KubeAccess:
 def _load(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise KubeconfigError(f"kubeconfig not found at {path} (the Talos phase fetches it)")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yamlio.load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise KubeconfigError(f"{path}: not a kubeconfig (top level is not a mapping)")
     return data

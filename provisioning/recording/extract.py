@@ -11,8 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import yaml
-
+from provisioning import yamlio
 from provisioning.platform_data import load_reservation, mebibytes, millicores
 from provisioning.talos.adapter import parse_json_stream
 
@@ -42,7 +41,7 @@ def instance_types(aws: Entries, profile_text: str | None) -> dict[str, str]:
                     out[str(inst["PrivateIpAddress"])] = str(inst["InstanceType"])
     if out or not profile_text:
         return out
-    nodes = (yaml.safe_load(profile_text) or {}).get("nodes") or {}
+    nodes = (yamlio.load(profile_text) or {}).get("nodes") or {}
     return {str(m["private_ip"]): str(m.get("instance_type") or nodes.get("instance_type"))
             for m in nodes.get("members") or [] if m.get("private_ip")}
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from provisioning import yamlio
 from provisioning.data import DATA_DIR, load_data
 from provisioning.errors import SetupError
 
@@ -137,7 +138,7 @@ def validate(doc: Any, path: Path) -> Observed:
 def read(path: Path) -> Observed:
     """Read and validate one imported file."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yamlio.load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ObservedError(f"{path}: cannot read imported facts: {exc}") from exc
     return validate(doc, path)

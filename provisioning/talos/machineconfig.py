@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from provisioning import yamlio
 from provisioning.data import load_data
 from provisioning.talos import schema
 
@@ -44,7 +45,7 @@ def label(doc: Mapping[str, Any]) -> str:
 def documents(text: str) -> list[Doc]:
     """Parse a multi-document config; raise ConfigParseError on YAML errors, non-mappings or duplicates."""
     try:
-        loaded = [d for d in yaml.safe_load_all(text) if d is not None]
+        loaded = [d for d in yamlio.load_all(text) if d is not None]
     except yaml.YAMLError as exc:
         raise ConfigParseError(f"decode error: {exc}") from exc
     seen: set[tuple[str, str, str]] = set()

@@ -15,8 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-import yaml
-
+from provisioning import yamlio
 from provisioning.errors import TdgError
 
 SERVICES_FILE = Path(__file__).resolve().parent / "bastion_services.yaml"
@@ -31,7 +30,7 @@ class RenderError(TdgError):
 def load_services() -> dict[str, Any]:
     """Load bastion_services.yaml (images, packages, ports, limits; cached, read-only)."""
     with SERVICES_FILE.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yamlio.load(fh)
     if not isinstance(data, dict) or "source" not in data:
         raise ValueError(f"{SERVICES_FILE.name} must be a mapping that names its source")
     return data
