@@ -227,7 +227,7 @@ def test_the_launcher_starts_the_standin_under_this_interpreter_without_python_o
 
     state = write_state(tmp_path / "talos.json", [GATEWAY])
     launcher = launcher_dir(tmp_path / "bin") / "talosctl"
-    assert launcher.read_text().startswith(f"#!{sys.executable}\n")
+    assert launcher.read_text().startswith(f"#!{sys.executable} -S\n")  # no site hooks at each call
     env = {STATE_ENV: str(state), "PATH": str(tmp_path / "bin")}  # no python3 here: only the launcher
     done = subprocess.run(["talosctl", "version", "--client"], capture_output=True, text=True, env=env,
                           timeout=30, check=False)
