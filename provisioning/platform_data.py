@@ -17,10 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from kubernetes.utils import parse_quantity
-
 from provisioning import yamlio
 from provisioning.data import DATA_DIR
+from provisioning.quantity import parse_quantity
 from provisioning.table_view import ShapeError, TableView
 
 PROVENANCE_FIELDS = ("repository", "tag", "commit", "paths", "read", "content_sha256")

@@ -10,12 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import urllib3
-from kubernetes import client
-from kubernetes.client.rest import ApiException
-from kubernetes.utils import parse_quantity
 
 from provisioning.adapters.taps import TapStack
 from provisioning.aws.client import is_loopback_url
@@ -32,9 +29,21 @@ from provisioning.kube.objects import (
     ServiceAnswer,
     SpinAppStatus,
 )
+from provisioning.quantity import parse_quantity
+
+if TYPE_CHECKING:
+    from kubernetes import client
+    from kubernetes.client.rest import ApiException
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+def api_exception() -> type[ApiException]:
+    """The kubernetes client's ApiException, imported when first needed (the client costs ~0.45 s of start-up)."""
+    from kubernetes.client.rest import ApiException
+
+    return ApiException
 EXTENSION_PREFIX = "extensions.talos.dev/"
 REQUEST_TIMEOUT_S = 30
 
@@ -72,6 +81,8 @@ def api_client(url: str, *, live: bool, ca_file: str | None = None, cert_file: s
     """
     if not live and not is_loopback_url(url):
         raise GuardError(f"offline run tried to reach the Kubernetes API at {url}: only loopback is allowed")
+    from kubernetes import client  # imported where used: the client costs ~0.45 s of start-up
+
     cfg = client.Configuration()
     cfg.host = url.rstrip("/")
     cfg.ssl_ca_cert = ca_file
@@ -106,6 +117,8 @@ class KubeReader:
     """Read phase-04 state through one ApiClient (typed core APIs, CustomObjectsApi for CRs)."""
 
     def __init__(self, api: client.ApiClient, *, system_label: str | None = None) -> None:
+        from kubernetes import client
+
         self.api = api
         self.core = client.CoreV1Api(api)
         self.custom = client.CustomObjectsApi(api)
@@ -116,7 +129,7 @@ class KubeReader:
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         try:
             return fn()
-        except ApiException as exc:
+        except api_exception() as exc:
             raise KubeApiError(what, exc.status, str(exc.reason)) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise KubeApiError(what, None, f"API unreachable: {exc}") from exc
@@ -230,7 +243,7 @@ class KubeReader:
         try:
             text = self.core.connect_get_namespaced_service_proxy_with_path(
                 f"{service}:{port}", namespace, path.lstrip("/"), _request_timeout=REQUEST_TIMEOUT_S)
-        except ApiException as exc:
+        except api_exception() as exc:
             return ServiceAnswer(int(exc.status or 0), str(exc.body or exc.reason or ""))
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise KubeApiError(f"GET {path} from service {namespace}/{service}:{port}", None,

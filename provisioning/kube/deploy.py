@@ -17,9 +17,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from kubernetes import client
+from typing import TYPE_CHECKING, Any
 
 from provisioning import yamlio
 from provisioning.data import load_data
@@ -28,6 +26,9 @@ from provisioning.kube.adapter import KubeApiError, KubeReader
 from provisioning.kube.install import Applied, HelmChart, InstallPlan, apply, render_cozystack, render_spinkube
 from provisioning.kube.waits import wait_for_helmreleases, wait_for_spinapps
 from provisioning.topology import Topology
+
+if TYPE_CHECKING:
+    from kubernetes import client
 from provisioning.waiting import wait_for
 
 log = logging.getLogger(__name__)

@@ -11,16 +11,17 @@ import ipaddress
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import urllib3
-from kubernetes import client
-from kubernetes.client.rest import ApiException
 
 from provisioning.data import load_data
 from provisioning.errors import Problem, ProfileError
-from provisioning.kube.adapter import REQUEST_TIMEOUT_S, KubeApiError
+from provisioning.kube.adapter import REQUEST_TIMEOUT_S, KubeApiError, api_exception
 from provisioning.topology import Topology
+
+if TYPE_CHECKING:
+    from kubernetes import client
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ def _apply_one(obj: Mapping[str, Any], core: client.CoreV1Api, custom: client.Cu
         else:
             custom.create_cluster_custom_object(group, version, plural, dict(obj), _request_timeout=t)
         return Applied(kind, ns, name, "created")
-    except ApiException as exc:
+    except api_exception() as exc:
         if exc.status != 409:
             raise KubeApiError(f"create {kind} {name}", exc.status, str(exc.reason)) from exc
     except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -186,7 +187,7 @@ def _apply_one(obj: Mapping[str, Any], core: client.CoreV1Api, custom: client.Cu
             custom.patch_namespaced_custom_object(group, version, ns, plural, name, dict(obj), _request_timeout=t)
         else:
             custom.patch_cluster_custom_object(group, version, plural, name, dict(obj), _request_timeout=t)
-    except ApiException as exc:
+    except api_exception() as exc:
         raise KubeApiError(f"patch {kind} {name}", exc.status, str(exc.reason)) from exc
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise KubeApiError(f"patch {kind} {name}", None, f"API unreachable: {exc}") from exc
@@ -198,6 +199,8 @@ def apply(objects: Sequence[Mapping[str, Any]], api: client.ApiClient) -> tuple[
 
     A 404 on a custom kind means its CRD is not served yet: wrap apply() in waiting.wait_for to retry.
     """
+    from kubernetes import client  # imported where used: the client costs ~0.45 s of start-up
+
     core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
     done = []
     for obj in objects:

@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from kubernetes.client import exceptions as kexc
+if TYPE_CHECKING:
+    from kubernetes.client import exceptions as kexc
 
 from provisioning.recording.bundle import Player, Recorder
 
@@ -100,7 +101,16 @@ class _Response:
         return self.headers.get(name, default)
 
 
+def _api_exception() -> type[kexc.ApiException]:
+    """The kubernetes client's ApiException (the client is imported once an API client exists, not at start-up)."""
+    from kubernetes.client import exceptions as kexc
+
+    return kexc.ApiException
+
+
 def _error(resp: _Response) -> kexc.ApiException:
+    from kubernetes.client import exceptions as kexc  # imported where used: ~0.45 s of start-up
+
     by_status = {401: kexc.UnauthorizedException, 403: kexc.ForbiddenException, 404: kexc.NotFoundException}
     cls = by_status.get(resp.status) or (kexc.ServiceException if 500 <= resp.status <= 599 else kexc.ApiException)
     return cls(http_resp=resp)
@@ -127,7 +137,7 @@ class KubeRecording:
                 r = inner(method, url, query_params=query_params, headers=headers, body=body,
                           post_params=post_params, _preload_content=_preload_content,
                           _request_timeout=_request_timeout)
-            except kexc.ApiException as exc:
+            except _api_exception() as exc:
                 if exc.status:  # an answer with a status; status 0 (unreachable) is not an answer
                     self.recorder.add("kube", key, {"status": exc.status, "reason": str(exc.reason or ""),
                                                     "data": _text(exc.body)}, began=began)
