@@ -14,7 +14,8 @@ import pytest
 LONGEST_FIRST = (
     "tests/integration/test_interrupts.py",  # 650 s: a reference run and 14 interrupted ones to phase talos
     "tests/integration/test_keep_reuse_phases.py",  # 410 s: keep/reuse to network, bastion, talos
-    "tests/integration/test_terraform_existing.py",  # 390 s: a Terraform lab applied five times, --existing each
+    "tests/integration/test_terraform_existing.py",  # a Terraform lab applied three times, --existing each
+    "tests/integration/test_terraform_existing_replaced.py",  # its own lab applied twice (was one 390 s file)
     "tests/integration/test_keep_reuse_cozystack.py",  # 290 s: keep/reuse of the full run, external moto
     "tests/integration/test_cozystack_offline.py",  # 210 s: full, --strict-verdict and recommended runs
     "tests/recording/test_replay_runs.py",  # 150 s: replays of a full and of a failed run, the committed bundle
