@@ -12,31 +12,52 @@ test_keep_reuse.py); a kept run needs an endpoint that outlives pytest. Here it 
 process's moto server, for network, bastion and talos; test_keep_reuse_cozystack.py runs the full
 run to cozystack against a moto server in its own process. The network sequence is also the one
 whose operator messages (preflight, how to reuse and sweep) test_keep_then_reuse reads.
+
+The three sequences (distinct run ids on the one moto server) run side by side: a session spends
+most of its wall time waiting (moto's eventual-consistency lag, the stand-ins' boot clocks), not
+computing, so the module takes about as long as its longest sequence instead of their sum. Only
+the phases the selected tests read are run.
 """
 
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
 from tests.integration.keep_reuse import Sequence, check_sequence, counts, keep_then_reuse
 
 pytestmark = pytest.mark.integration
+PHASES = ("network", "bastion", "talos")
+
+
+def phases_read(items: list[pytest.Item], module: object) -> list[str]:
+    """The phases whose sequence the selected tests of module read (test_keep_then_reuse: network's)."""
+    wanted = {item.callspec.params["phase"] if hasattr(item, "callspec") else "network"
+              for item in items if getattr(item, "module", None) is module}
+    return [phase for phase in PHASES if phase in wanted]
 
 
 @pytest.fixture(scope="module")
-def network_sequence(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Sequence:
-    """`--phase network --keep`, then `--phase network --reuse`, on the test process's moto server."""
-    return keep_then_reuse(moto_url, "network", f"t{secrets.token_hex(4)}", tmp_path_factory.mktemp("network"))
+def sequences(moto_url: str, tmp_path_factory: pytest.TempPathFactory,
+              request: pytest.FixtureRequest) -> Iterator[dict[str, Future[Sequence]]]:
+    """`--phase P --keep`, then `--phase P --reuse`, for each phase read, side by side on the test process's moto."""
+    phases = phases_read(request.session.items, request.module)
+    with ThreadPoolExecutor(max_workers=len(phases), thread_name_prefix="keep-reuse") as pool:
+        yield {phase: pool.submit(keep_then_reuse, moto_url, phase, f"t{secrets.token_hex(4)}",
+                                  tmp_path_factory.mktemp(phase)) for phase in phases}
 
 
-@pytest.mark.parametrize("phase", ["network", "bastion", "talos"])
-def test_keep_then_reuse_each_phase_in_process_moto(phase: str, moto_url: str, run_id: str, tmp_path: Path,
-                                                    request: pytest.FixtureRequest) -> None:
-    seq = request.getfixturevalue("network_sequence") if phase == "network" else \
-        keep_then_reuse(moto_url, phase, run_id, tmp_path)
+@pytest.fixture
+def network_sequence(sequences: dict[str, Future[Sequence]]) -> Sequence:
+    return sequences["network"].result()
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_keep_then_reuse_each_phase_in_process_moto(phase: str, sequences: dict[str, Future[Sequence]]) -> None:
+    seq = sequences[phase].result()
     check_sequence(seq, phase)
     print(f"{phase} (in-process moto): keep {counts(seq.kept)}, reuse {counts(seq.reused)}, "  # noqa: T201
           f"creates {seq.kept.creates}/{seq.reused.creates}, left {len(seq.left_after_reuse)}")
