@@ -27,9 +27,10 @@ def approved_lab(workdir: Path, variables: Mapping[str, str] | None = None) -> I
     with MotoServer() as url, tf.moto_for_terraform():
         lab = tf.TerraformLab("approved", workdir, url)
         try:
-            lab.init()
-            lab.apply(variables)
-            yield lab
+            with lab.provider_served():
+                lab.init()
+                lab.apply(variables)
+                yield lab
         finally:
             tf.forget(url)
 

@@ -51,8 +51,9 @@ def test_the_sandbox_reports_findings_of_both_phases_and_blocks_nothing(tmp_path
     with MotoServer() as url, tf.moto_for_terraform():
         try:
             lab = tf.TerraformLab("sandbox-eu", tmp_path / "terraform", url)
-            lab.init()
-            lab.apply({"wireguard_client_key": wireguard, "ghcr_token": token})
+            with lab.provider_served():
+                lab.init()
+                lab.apply({"wireguard_client_key": wireguard, "ghcr_token": token})
             image, _ = bastion_image(url)
             result = run_suite("features/", "--existing", "--profile", "sandbox-eu", "--aws-endpoint", url,
                                "--phase", "bastion", "-rfs", reports=tmp_path / "reports")
