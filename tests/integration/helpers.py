@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.integration import warm
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -17,8 +19,7 @@ def suite_command(*args: str, reports: Path) -> list[str]:
 
 def run_suite(*args: str, reports: Path, env: dict[str, str] | None = None,
               timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run pytest on the features in a subprocess (cwd = repository root) and wait for it."""
+    """Run pytest on the features in a process of its own (a fork of the warm server: tests/integration/warm.py)."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("PYTEST_ADDOPTS", None)
-    return subprocess.run(suite_command(*args, reports=reports), cwd=ROOT, env=full_env, text=True,
-                          capture_output=True, timeout=timeout, check=False)
+    return warm.run(suite_command(*args, reports=reports), cwd=ROOT, env=full_env, timeout=timeout)
