@@ -108,12 +108,8 @@ def _eni_tags(ctx: RunContext, rid: str) -> dict[str, str] | None:
 
 
 def _destroy_eni(ctx: RunContext, rid: str) -> None:
-    items = _call("DescribeNetworkInterfaces",
-                  lambda: ctx.ec2.describe_network_interfaces(NetworkInterfaceIds=[rid])["NetworkInterfaces"])
-    assoc = (items[0].get("Association") or {}).get("AssociationId") if items else None
-    if assoc:  # AWS drops it with the ENI; saying so keeps the address releasable on every endpoint
-        with aws_call("DisassociateAddress"):
-            ctx.ec2.disassociate_address(AssociationId=assoc)
+    """Delete the interface; an Elastic IP associated with it is let go by EC2 with it (routing's
+    _destroy_eip disassociates what an endpoint still shows as associated)."""
     try:
         with aws_call("DeleteNetworkInterface"):
             ctx.ec2.delete_network_interface(NetworkInterfaceId=rid)
@@ -131,7 +127,15 @@ register(Kind("network_interface", _tag_finder("describe_network_interfaces", "N
 # --- launch template -------------------------------------------------------------------------
 
 def resolve_image(ctx: RunContext, parameter: str, architecture: str) -> tuple[str, str]:
-    """Return (AMI id, root device name) that the public SSM parameter names now; check its architecture."""
+    """Return (AMI id, root device name) that the public SSM parameter names; check its architecture.
+
+    Asked once per run and parameter: every machine the run builds from one parameter runs the
+    same image, even when a new release moves the parameter while the run launches.
+    """
+    return ctx.memo.get(("image", parameter, architecture), lambda: _resolve_image(ctx, parameter, architecture))
+
+
+def _resolve_image(ctx: RunContext, parameter: str, architecture: str) -> tuple[str, str]:
     with aws_call("GetParameter"):
         ami = str(ctx.clients.client("ssm").get_parameter(Name=parameter)["Parameter"]["Value"])
     with aws_call("DescribeImages"):
@@ -173,9 +177,11 @@ def _create_lt(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
     tags = [ctx.tag_spec("instance", instance)[0], ctx.tag_spec("volume", volume)[0]]
     data = launch_data(p, ami, root, key_name(ctx, p["key_pair"]), tags)
     log.info("launch template %s: %s (%s), %s", spec.name, ami, p["ami_parameter"], p["instance_type"])
-    return profile_retry("CreateLaunchTemplate", lambda: str(ctx.ec2.create_launch_template(
+    lt = profile_retry("CreateLaunchTemplate", lambda: str(ctx.ec2.create_launch_template(
         LaunchTemplateName=f"{spec.name}-{ctx.run_id}", LaunchTemplateData=data,
         TagSpecifications=ctx.tag_spec("launch-template", spec))["LaunchTemplate"]["LaunchTemplateId"]))
+    ctx.memo.put(("template", lt), data)  # version 1, the default: what _create_instance launches from
+    return lt
 
 
 def _lt_tags(ctx: RunContext, rid: str) -> dict[str, str] | None:
@@ -189,6 +195,7 @@ def _lt_tags(ctx: RunContext, rid: str) -> dict[str, str] | None:
 
 def _destroy_lt(ctx: RunContext, rid: str) -> None:
     _call("DeleteLaunchTemplate", lambda: ctx.ec2.delete_launch_template(LaunchTemplateId=rid))
+    ctx.memo.forget(("template", rid))
 
 
 register(Kind("launch_template", _tag_finder("describe_launch_templates", "LaunchTemplates", "LaunchTemplateId",
@@ -267,8 +274,10 @@ def instance_state(ctx: RunContext, rid: str) -> str:
 
 
 def _create_instance(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
+    """Launch from the template; its data as this run created it, else as EC2 returns its default version."""
     lt = p["launch_template"]
-    args = run_arguments(template_version(ctx, lt))
+    data = ctx.memo.peek(("template", lt))
+    args = run_arguments(data if data is not None else template_version(ctx, lt))
     args.update(LaunchTemplate={"LaunchTemplateId": lt, "Version": "$Default"}, MinCount=1, MaxCount=1)
     args["TagSpecifications"] = [t for t in args.get("TagSpecifications", []) if t["ResourceType"] != "instance"]
     args["TagSpecifications"].append(ctx.tag_spec("instance", spec)[0])

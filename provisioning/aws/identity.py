@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from provisioning import tags as tagging
 from provisioning.aws.errors import aws_call
 from provisioning.aws.kinds import Kind, RunContext, ec2_finder, register
-from provisioning.errors import NotFoundError, SetupError
+from provisioning.errors import DependencyError, NotFoundError, SetupError
 from provisioning.plan import ResourceSpec
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,12 @@ def operator_public_key(env: Mapping[str, str] | None = None, *, live: bool) -> 
 
 
 def key_name(ctx: RunContext, key_pair_id: str) -> str:
-    """The KeyName of a key pair id (filtered on our side: moto ignores KeyPairIds)."""
+    """The KeyName of a key pair id: as the run imported it, else asked (filtered on our side: moto ignores
+    KeyPairIds). A key pair's name never changes, so one answer serves the whole run."""
+    return ctx.memo.get(("key_name", key_pair_id), lambda: _described_key_name(ctx, key_pair_id))
+
+
+def _described_key_name(ctx: RunContext, key_pair_id: str) -> str:
     with aws_call("DescribeKeyPairs"):
         pairs = ctx.ec2.describe_key_pairs(KeyPairIds=[key_pair_id])["KeyPairs"]
     for pair in pairs:
@@ -78,9 +83,11 @@ def _create_key(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
     material, origin = operator_public_key(live=ctx.clients.mode == "live")
     log.info("importing %s as key pair %s", origin, resource_name(spec, ctx.run_id))
     with aws_call("ImportKeyPair"):
-        return str(ctx.ec2.import_key_pair(KeyName=resource_name(spec, ctx.run_id),
-                                           PublicKeyMaterial=material.encode("ascii"),
-                                           TagSpecifications=ctx.tag_spec("key-pair", spec))["KeyPairId"])
+        made = ctx.ec2.import_key_pair(KeyName=resource_name(spec, ctx.run_id),
+                                       PublicKeyMaterial=material.encode("ascii"),
+                                       TagSpecifications=ctx.tag_spec("key-pair", spec))
+    ctx.memo.put(("key_name", str(made["KeyPairId"])), str(made["KeyName"]))  # the templates name it
+    return str(made["KeyPairId"])
 
 
 def _key_tags(ctx: RunContext, rid: str) -> dict[str, str] | None:
@@ -94,9 +101,15 @@ def _key_tags(ctx: RunContext, rid: str) -> dict[str, str] | None:
 
 
 def _destroy_key(ctx: RunContext, rid: str) -> None:
-    name = key_name(ctx, rid)  # NotFoundError when it is gone
-    with aws_call("DeleteKeyPair"):  # by name: moto ignores KeyPairId here; AWS takes either
+    """Delete by name (moto ignores KeyPairId here; AWS takes either). NotFoundError when it is gone.
+
+    The executor has seen the key pair with the run's tags just before (scan or read by id), so
+    the name the run imported it under is used as it is; otherwise it is asked for by id.
+    """
+    name = key_name(ctx, rid)
+    with aws_call("DeleteKeyPair"):
         ctx.ec2.delete_key_pair(KeyName=name)
+    ctx.memo.forget(("key_name", rid))
 
 
 register(Kind("key_pair", ec2_finder("describe_key_pairs", "KeyPairs", "KeyPairId", "key_pair"), _create_key,
@@ -147,6 +160,29 @@ def _create_role(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
 
 
 def _destroy_role(ctx: RunContext, name: str) -> None:
+    """Delete the role's inline policies, then the role.
+
+    Its instance profile let go of it a tier earlier, and the suite attaches no managed policy;
+    only when IAM refuses (DeleteConflict) are profiles and attached policies looked for,
+    removed, and the delete tried again.
+    """
+    iam = _iam(ctx)
+    with aws_call("ListRolePolicies"):
+        inline = iam.list_role_policies(RoleName=name)["PolicyNames"]
+    for policy in inline:
+        with aws_call("DeleteRolePolicy"):
+            iam.delete_role_policy(RoleName=name, PolicyName=policy)
+    try:
+        with aws_call("DeleteRole"):
+            iam.delete_role(RoleName=name)
+        return
+    except DependencyError:
+        log.info("role %s is still held (profile or attached policy): releasing it", name)
+    _release_role(ctx, name)
+
+
+def _release_role(ctx: RunContext, name: str) -> None:
+    """Take the role out of its instance profiles, drop its policies, delete it."""
     iam = _iam(ctx)
     with aws_call("ListInstanceProfilesForRole"):
         profiles = iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]

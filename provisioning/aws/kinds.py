@@ -2,15 +2,65 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from provisioning import tags as tagging
 from provisioning.aws.client import ClientFactory
 from provisioning.aws.errors import aws_call
 from provisioning.errors import NotFoundError, SetupError
 from provisioning.plan import ResourceSpec
+
+T = TypeVar("T")
+
+
+class Memo:
+    """What a run learned from its own calls and reads again instead of asking AWS again.
+
+    Only facts that do not change while the run lasts go here: the name of a key pair the
+    run imported, the image an SSM parameter named when the run first asked (the run builds
+    every machine of a kind from one image), the LaunchTemplateData the run itself sent.
+    A fact first read by two threads at once is read once (the second waits for the first).
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, Any] = {}
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, read: Callable[[], T]) -> T:
+        """The kept value of key, or read() now (kept when it returns; an exception keeps nothing)."""
+        with self._lock:
+            if key in self._values:
+                value: T = self._values[key]
+                return value
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._lock:
+                if key in self._values:
+                    kept: T = self._values[key]
+                    return kept
+            value = read()
+            with self._lock:
+                self._values[key] = value
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """Keep value under key (what a create call answered)."""
+        with self._lock:
+            self._values[key] = value
+
+    def peek(self, key: Hashable) -> Any | None:
+        """The kept value of key, or None."""
+        with self._lock:
+            return self._values.get(key)
+
+    def forget(self, key: Hashable) -> None:
+        """Drop key (the resource it described is gone)."""
+        with self._lock:
+            self._values.pop(key, None)
 
 
 @dataclass(frozen=True)
@@ -22,6 +72,7 @@ class RunContext:
     profile: str
     extra_tags: Mapping[str, str] = field(default_factory=dict)
     created: str = ""
+    memo: Memo = field(default_factory=Memo, compare=False, repr=False)
 
     def tags(self, spec: ResourceSpec) -> dict[str, str]:
         """Full tag set for spec's resource."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from provisioning.aws.errors import aws_call
 from provisioning.aws.kinds import Kind, RunContext, ec2_finder, ec2_tag_reader, register
-from provisioning.errors import NotFoundError
+from provisioning.errors import AwsError, NotFoundError
 from provisioning.plan import ResourceSpec
 from provisioning.waiting import wait_for
 
@@ -20,6 +20,24 @@ def _create_eip(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
 
 
 def _destroy_eip(ctx: RunContext, rid: str) -> None:
+    """Release the address; one EC2 still shows associated (InvalidIPAddress.InUse) is disassociated first.
+
+    Its interface was deleted a tier earlier, which ends the association on EC2; an endpoint
+    that keeps it refuses the release as EC2 does for an address in use in a VPC.
+    """
+    try:
+        with aws_call("ReleaseAddress"):
+            ctx.ec2.release_address(AllocationId=rid)
+        return
+    except AwsError as exc:
+        if exc.code != "InvalidIPAddress.InUse":
+            raise
+    with aws_call("DescribeAddresses"):
+        addresses = ctx.ec2.describe_addresses(AllocationIds=[rid])["Addresses"]
+    for address in addresses:
+        if address.get("AssociationId"):
+            with aws_call("DisassociateAddress"):
+                ctx.ec2.disassociate_address(AssociationId=address["AssociationId"])
     with aws_call("ReleaseAddress"):
         ctx.ec2.release_address(AllocationId=rid)
 

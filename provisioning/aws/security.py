@@ -11,6 +11,7 @@ from typing import Any
 
 from provisioning.aws.errors import aws_call
 from provisioning.aws.kinds import Kind, RunContext, ec2_finder, ec2_tag_reader, register
+from provisioning.errors import DependencyError
 from provisioning.plan import ResourceSpec
 
 INGRESS_MARKER = "tdg:ingress"
@@ -25,9 +26,19 @@ def _create_sg(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
 
 
 def _destroy_sg(ctx: RunContext, rid: str) -> None:
-    _revoke_all(ctx, rid)  # rules that name other groups would block their deletion
-    with aws_call("DeleteSecurityGroup"):
-        ctx.ec2.delete_security_group(GroupId=rid)
+    """Delete the group; on DependencyViolation revoke its own rules, then let the executor try again.
+
+    The rules were revoked by their sg_ingress entries a tier earlier, so a delete usually just
+    works. A group whose rules no entry revoked (an orphan adopted after a crash) may name
+    another group that names it back: each refused delete revokes the refused group's rules,
+    so the retry (executor backoff) finds neither held by the other.
+    """
+    try:
+        with aws_call("DeleteSecurityGroup"):
+            ctx.ec2.delete_security_group(GroupId=rid)
+    except DependencyError:
+        _revoke_all(ctx, rid)
+        raise
 
 
 register(Kind("security_group", ec2_finder("describe_security_groups", "SecurityGroups", "GroupId",

@@ -32,9 +32,10 @@ def test_eni_gets_the_fixed_ip_one_ipv6_no_source_dest_check_and_the_eip(net: Ne
     assert [p["PrivateIpAddress"] for p in got["PrivateIpAddresses"]] == ["10.10.0.100"]
     assert len(got["Ipv6Addresses"]) == 1 and got["SourceDestCheck"] is False and got["Association"]["PublicIp"]
     assert kind.find(net.ctx, s) == eni and (kind.tags(net.ctx, eni) or {})[tagging.SPEC_KEY] == "eni"
-    kind.destroy(net.ctx, eni)  # disassociates the address first
+    kind.destroy(net.ctx, eni)  # EC2 ends the address's association with it
     assert kind.tags(net.ctx, eni) is None and kind.find(net.ctx, s) is None
-    net.ec2.release_address(AllocationId=alloc)
+    REGISTRY["elastic_ip"].destroy(net.ctx, alloc)  # the address is released after its interface went
+    assert REGISTRY["elastic_ip"].tags(net.ctx, alloc) is None
     with pytest.raises(NotFoundError):
         kind.destroy(net.ctx, eni)
 
@@ -42,7 +43,6 @@ def test_eni_gets_the_fixed_ip_one_ipv6_no_source_dest_check_and_the_eip(net: Ne
 def test_an_eni_still_in_use_is_a_dependency_to_retry(factory: ClientFactory, run_id: str) -> None:
     ctx = RunContext(factory, run_id, "approved")
     with Stubber(factory.client("ec2")) as stub:
-        stub.add_response("describe_network_interfaces", {"NetworkInterfaces": [{"NetworkInterfaceId": "eni-1"}]})
         stub.add_client_error("delete_network_interface", "InvalidNetworkInterface.InUse", "in use")
         with pytest.raises(DependencyError):
             REGISTRY["network_interface"].destroy(ctx, "eni-1")
@@ -175,3 +175,36 @@ def test_a_data_volume_is_a_second_encrypted_gp3_mapping_tagged_and_deleted_with
     REGISTRY["instance"].destroy(net.ctx, iid)
     REGISTRY["launch_template"].destroy(net.ctx, lt)
     REGISTRY["network_interface"].destroy(net.ctx, eni)
+
+
+def test_a_run_resolves_its_image_and_key_once_and_launches_from_the_template_it_made(net: Net) -> None:
+    """Facts the run learned from its own calls are not asked again; a run that did not make the template reads it."""
+    calls = net.ctx.clients.calls
+    enis = [REGISTRY["network_interface"].create(net.ctx, ResourceSpec("network_interface", f"eni{n}", "talos", "t"),
+                                                 eni_params(net, private_ip=f"10.10.0.{110 + n}")) for n in (1, 2)]
+    before = dict(calls.counts)
+    lts = [REGISTRY["launch_template"].create(net.ctx, ResourceSpec("launch_template", f"lt{n}", "talos", f"t{n}"),
+                                              lt_params(net, eni, instance_key=f"i{n}"))
+           for n, eni in zip((1, 2), enis, strict=True)]
+    made = {k: n - before.get(k, 0) for k, n in calls.counts.items() if n != before.get(k, 0)}
+    assert made == {"ssm:GetParameter": 1, "ec2:DescribeImages": 1, "ec2:CreateLaunchTemplate": 2}  # key: imported
+    before = dict(calls.counts)
+    reads = before.get("ec2:DescribeLaunchTemplateVersions", 0)
+    mine = REGISTRY["instance"].create(net.ctx, ResourceSpec("instance", "i1", "talos", "t1"),
+                                       {"launch_template": lts[0]})
+    assert calls.counts["ec2:DescribeLaunchTemplateVersions"] == reads
+    other = RunContext(net.ctx.clients, net.ctx.run_id, "approved")  # e.g. a --reuse run: it did not make lts[1]
+    theirs = REGISTRY["instance"].create(other, ResourceSpec("instance", "i2", "talos", "t2"),
+                                         {"launch_template": lts[1]})
+    assert calls.counts["ec2:DescribeLaunchTemplateVersions"] == reads + 1
+    for iid, eni in ((mine, enis[0]), (theirs, enis[1])):
+        i = net.ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+        assert i["NetworkInterfaces"][0]["NetworkInterfaceId"] == eni
+        assert i["MetadataOptions"]["HttpTokens"] == "required"
+        assert i["KeyName"] == f"t-key-{net.ctx.run_id}"
+    for iid in (mine, theirs):
+        REGISTRY["instance"].destroy(net.ctx, iid)
+    for lt in lts:
+        REGISTRY["launch_template"].destroy(net.ctx, lt)
+    for eni in enis:
+        REGISTRY["network_interface"].destroy(net.ctx, eni)
