@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 import provisioning.aws
-from provisioning.aws.inventory import Found, find_tagged
+from provisioning.aws.inventory import Found, find_run_tagged
 from provisioning.aws.kinds import REGISTRY, Kind, RunContext
 from provisioning.aws.ledger import Entry, Ledger
 from provisioning.aws.teardown_order import Stopped, run_side_by_side, tier_of
@@ -138,7 +138,7 @@ class Executor:
             if self._inventory is not None and self._inventory_at == self._creations:
                 return self._inventory
             at = self._creations
-        found = {(f.kind, f.id): f for f in find_tagged(self.ctx.clients, self.ctx.run_id)}
+        found = {(f.kind, f.id): f for f in find_run_tagged(self.ctx.clients, self.ctx.run_id)}
         with self._lock:
             self._inventory, self._inventory_at = found, at
         return found

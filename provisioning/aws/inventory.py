@@ -118,6 +118,62 @@ def find_tagged(clients: ClientFactory, run_id: str | None = None) -> list[Found
     return [found for part in parts for found in part]
 
 
+# EC2 id prefixes of the kinds above (EC2 API reference, the ids' documented shapes; reconstructed).
+_PREFIX_KIND: dict[str, str] = {
+    "i": "instance", "lt": "launch_template", "eni": "network_interface", "vol": "volume", "key": "key_pair",
+    "nat": "nat_gateway", "eipalloc": "elastic_ip", "rtb": "route_table", "sg": "security_group",
+    "subnet": "subnet", "igw": "internet_gateway", "dopt": "dhcp_options", "vpc": "vpc",
+}
+_KIND_ORDER = {spec[0]: n for n, spec in enumerate(_EC2)}
+# Values in one filter: the EC2 API reference gives no limit; EC2 refuses long lists (reported near 200,
+# apache/druid#1954 keeps to 100), so a run with more resources is read in chunks of 100.
+RESOURCE_ID_FILTER_MAX = 100
+
+
+def _described_tags(ec2: Any, filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    with aws_call("DescribeTags"):
+        return [row for page in ec2.get_paginator("describe_tags").paginate(Filters=filters) for row in page["Tags"]]
+
+
+def _ec2_of_run(clients: ClientFactory, run_id: str) -> list[Found]:
+    """The run's tagged EC2 resources of every kind from DescribeTags: the ids carrying the run's id, then their tags.
+
+    One paginated call finds every resource tagged tdg:run-id=<run> whatever its kind (it
+    lists tags, not resources: kinds the suite has no listing for are found too); a second
+    reads every tag of those ids (ownership, phase and spec key decide). The kind follows
+    from the id's prefix. No state: an instance is read by id before it is terminated.
+    """
+    ec2 = clients.client("ec2")
+    rows = _described_tags(ec2, [{"Name": "key", "Values": [tagging.RUN_ID_KEY]},
+                                 {"Name": "value", "Values": [run_id]}])
+    ids = sorted({str(r["ResourceId"]) for r in rows
+                  if r.get("Key") == tagging.RUN_ID_KEY and r.get("Value") == run_id})
+    tags: dict[str, dict[str, str]] = {rid: {} for rid in ids}
+    for start in range(0, len(ids), RESOURCE_ID_FILTER_MAX):
+        chunk = ids[start:start + RESOURCE_ID_FILTER_MAX]
+        for row in _described_tags(ec2, [{"Name": "resource-id", "Values": chunk}]):
+            if row.get("ResourceId") in tags:
+                tags[str(row["ResourceId"])][str(row["Key"])] = str(row.get("Value", ""))
+    found = [Found(_PREFIX_KIND.get(rid.rsplit("-", 1)[0], rid.rsplit("-", 1)[0]), rid, t) for rid, t in tags.items()
+             if _matches(t, run_id)]
+    return sorted(found, key=lambda f: (_KIND_ORDER.get(f.kind, len(_KIND_ORDER)), f.id))
+
+
+def find_run_tagged(clients: ClientFactory, run_id: str) -> list[Found]:
+    """The run's tagged resources, for its teardown: EC2 from DescribeTags (two calls for every EC2 kind),
+    Auto Scaling and IAM from their own listings; the three side by side.
+
+    Only kind, id and tags are known (no state, no attributes): what the executor adopts and
+    checks ownership with. The sweeper, which prices what it finds, uses find_tagged.
+    """
+    jobs: list[Callable[[], list[Found]]] = [
+        partial(_ec2_of_run, clients, run_id), partial(_autoscaling, clients, run_id),
+        partial(_iam, clients, run_id, "iam_role"), partial(_iam, clients, run_id, "instance_profile")]
+    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="tdg-scan") as pool:
+        parts = list(pool.map(lambda job: job(), jobs))
+    return [found for part in parts for found in part]
+
+
 def _matches(tags: dict[str, str], run_id: str | None) -> bool:
     return tagging.is_ours(tags, run_id)
 

@@ -198,7 +198,7 @@ def test_teardown_tears_down_the_ledger_when_the_orphan_scan_fails(error: AwsErr
     def denied(*_: Any, **__: Any) -> list[Any]:
         raise error
 
-    monkeypatch.setattr(executor, "find_tagged", denied)
+    monkeypatch.setattr(executor, "find_run_tagged", denied)
     with pytest.raises(TeardownError) as caught:
         Executor(ctx, ledger, sleep=lambda _: None).teardown()
     assert len(ledger) == 0 and REGISTRY["vpc"].tags(ctx, vpc) is None  # the ledger was torn down all the same

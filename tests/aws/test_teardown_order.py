@@ -73,7 +73,7 @@ def rec(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
         r.scans += 1
         return []
 
-    monkeypatch.setattr(executor_module, "find_tagged", scan)
+    monkeypatch.setattr(executor_module, "find_run_tagged", scan)
     yield r
 
 
@@ -209,7 +209,7 @@ def test_tags_from_the_scan_spare_a_read_per_resource(monkeypatch: pytest.Monkey
     monkeypatch.setitem(REGISTRY, "launch_template", Kind(
         "launch_template", lambda c, s: None, lambda c, s, p: "", lambda c, rid: deleted.append(rid),
         lambda c, rid: reads.append(rid) or dict(OURS)))
-    monkeypatch.setattr(executor_module, "find_tagged", lambda clients, run_id=None: [
+    monkeypatch.setattr(executor_module, "find_run_tagged", lambda clients, run_id=None: [
         Found("launch_template", "lt-1", dict(OURS)),
         Found("launch_template", "lt-2", {**OURS, tagging.RUN_ID_KEY: "another-run"})])
     ledger = Ledger(RUN)
@@ -267,7 +267,7 @@ def test_an_abandoned_tier_finishes_its_calls_under_way_starts_none_and_the_ledg
 
     monkeypatch.setitem(REGISTRY, "network_interface", Kind("network_interface", lambda c, s: None,
                                                             lambda c, s, p: "", delete, lambda c, r: dict(OURS)))
-    monkeypatch.setattr(executor_module, "find_tagged", lambda clients, run_id=None: [])
+    monkeypatch.setattr(executor_module, "find_run_tagged", lambda clients, run_id=None: [])
     previous = signal.signal(signal.SIGUSR1, second_signal)
     ledger = Ledger(RUN)
     for n in (1, 2, 3):
