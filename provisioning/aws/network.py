@@ -13,25 +13,35 @@ from provisioning.waiting import wait_for
 
 # --- VPC -------------------------------------------------------------------------------------
 
-def vpc_ipv6_block(ctx: RunContext, vpc_id: str) -> str | None:
-    """The VPC's associated Amazon IPv6 block, or None."""
-    with aws_call("DescribeVpcs"):
-        vpc = ctx.ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
+def _associated_block(vpc: dict[str, Any]) -> str | None:
     for assoc in vpc.get("Ipv6CidrBlockAssociationSet", []):
         if assoc.get("Ipv6CidrBlockState", {}).get("State") == "associated":
             return str(assoc["Ipv6CidrBlock"])
     return None
 
 
+def vpc_ipv6_block(ctx: RunContext, vpc_id: str) -> str | None:
+    """The VPC's associated Amazon IPv6 block, or None."""
+    with aws_call("DescribeVpcs"):
+        vpc = ctx.ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
+    return _associated_block(vpc)
+
+
 def _create_vpc(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
+    """Create the VPC; wait until it is available and (ipv6) its Amazon block associated, unless CreateVpc
+    already says so (EC2 usually answers pending / associating: then DescribeVpcs is polled)."""
     with aws_call("CreateVpc"):
-        vpc_id = ctx.ec2.create_vpc(CidrBlock=p["cidr"], AmazonProvidedIpv6CidrBlock=bool(p["ipv6"]),
-                                    TagSpecifications=ctx.tag_spec("vpc", spec))["Vpc"]["VpcId"]
-        ctx.ec2.get_waiter("vpc_available").wait(VpcIds=[vpc_id], WaiterConfig={"Delay": 2, "MaxAttempts": 60})
+        vpc = ctx.ec2.create_vpc(CidrBlock=p["cidr"], AmazonProvidedIpv6CidrBlock=bool(p["ipv6"]),
+                                 TagSpecifications=ctx.tag_spec("vpc", spec))["Vpc"]
+        vpc_id = str(vpc["VpcId"])
+        if vpc.get("State") != "available":
+            ctx.ec2.get_waiter("vpc_available").wait(VpcIds=[vpc_id], WaiterConfig={"Delay": 2, "MaxAttempts": 60})
         ctx.ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
     if p["ipv6"]:
-        wait_for(f"IPv6 block of {vpc_id}", lambda: vpc_ipv6_block(ctx, vpc_id), timeout_s=120, interval_s=2)
-    return str(vpc_id)
+        block = _associated_block(vpc) or wait_for(f"IPv6 block of {vpc_id}", lambda: vpc_ipv6_block(ctx, vpc_id),
+                                                   timeout_s=120, interval_s=2)
+        ctx.memo.put(("ipv6_block", vpc_id), block)  # an associated block stays the VPC's: the subnets use it
+    return vpc_id
 
 
 def _destroy_vpc(ctx: RunContext, rid: str) -> None:
@@ -49,7 +59,7 @@ def _create_subnet(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> st
     args: dict[str, Any] = {"VpcId": p["vpc"], "CidrBlock": p["cidr"], "AvailabilityZone": p["az"],
                             "TagSpecifications": ctx.tag_spec("subnet", spec)}
     if p.get("ipv6_index") is not None:
-        block = vpc_ipv6_block(ctx, p["vpc"])
+        block = ctx.memo.get(("ipv6_block", p["vpc"]), lambda: vpc_ipv6_block(ctx, p["vpc"]))
         if block is None:
             raise SetupError(f"subnet {spec.name} wants IPv6 but VPC {p['vpc']} has no IPv6 block")
         net = ipaddress.IPv6Network(block)
