@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fixtures.backend import MotoServer  # noqa: E402
+from fixtures.moto_fidelity import moto_fidelity  # noqa: E402
 from provisioning import profiles  # noqa: E402
 from provisioning.aws.client import ClientFactory  # noqa: E402
 from provisioning.aws.executor import Executor  # noqa: E402
@@ -74,7 +75,7 @@ def measure(profile: str, latency: float, repeat: int, timed: Timed | None = Non
     one = dataclasses.replace(full, nodes=full.nodes[:1])
     times: dict[int, list[float]] = {1: [], len(full.nodes): []}
     calls: dict[int, int] = {}
-    with MotoServer() as url:
+    with MotoServer() as url, moto_fidelity():  # the suite's moto: templates applied, DescribeTags of live resources
         run_id, ledger, _ = base(url, full)
         for _ in range(repeat):
             for topo in (one, full):
