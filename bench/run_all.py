@@ -9,6 +9,9 @@ the suite against one `aws` process per assertion (bench/aws_per_assertion.py wh
 A benchmark, never a test: nothing here asserts a time.
 
     .venv/bin/python bench/run_all.py [--repeat 5] [--out bench/results] [--skip scale,launch,...]
+
+--skip full keeps the API-call table unless calls is skipped too: it then comes from one run of its own
+(a call count does not need five runs).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from results import stage_groups, write_results  # noqa: E402
 
-SECTIONS = ("full", "launch", "teardown", "scale", "network", "cli")
+SECTIONS = ("full", "calls", "launch", "teardown", "scale", "network", "cli")
 OUTCOME = re.compile(r"^=*\s*(\d+ passed.*?) in [\d.]+s", re.M)
 PER_NODE = re.compile(r"test_03_talos_node\.py::\w+\[\d+\]$")
 
@@ -145,8 +148,9 @@ def main() -> int:
     skipped = {"status": "not measured: skipped (--skip)"}
     with tempfile.TemporaryDirectory(prefix="tdg-bench-") as tmp:
         work = Path(tmp)
-        if "full" in skip:
-            figures["full_run"] = figures["calls"] = skipped
+        if "full" in skip:  # the calls come from the last full run; alone, from one run of their own
+            figures["full_run"] = skipped
+            figures["calls"] = skipped if "calls" in skip else calls_of(suite_run(work / "calls")["reports"])
         else:
             figures["full_run"], figures["calls"] = full_runs(a.repeat, work)
         figures["launch"] = figures["network_phase"] = skipped
