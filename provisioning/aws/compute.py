@@ -1,10 +1,8 @@
-"""Network interfaces, launch templates and instances: find by tag, create tagged, destroy.
+"""Network interfaces and launch templates: find by tag, create tagged, destroy; the helpers machines share.
 
 A launch template is the one description of a machine (image from a public SSM parameter,
-type, IMDS, root volume, network interface, instance profile, user-data). An instance is
-launched from it and is handed the template's network interfaces, metadata options,
-instance profile and block devices again as RunInstances arguments: AWS takes them from
-either, moto only from the arguments (shared/facts/tooling-facts.md §3).
+type, IMDS, root volume, network interface, instance profile, user-data). Instances are
+launched from it by provisioning/aws/instances.py.
 """
 
 from __future__ import annotations
@@ -26,13 +24,6 @@ from provisioning.waiting import wait_for
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-LIVE_STATES = ("pending", "running", "stopping", "stopped")
-UNKNOWN = "unknown"
-METADATA_KEYS = ("HttpTokens", "HttpPutResponseHopLimit", "HttpEndpoint", "HttpProtocolIpv6", "InstanceMetadataTags")
-EBS_KEYS = ("VolumeSize", "VolumeType", "Encrypted", "DeleteOnTermination", "Iops", "Throughput", "KmsKeyId",
-            "SnapshotId")
-NIC_KEYS = ("DeviceIndex", "NetworkInterfaceId", "SubnetId", "PrivateIpAddress", "Groups", "Ipv6AddressCount",
-            "AssociatePublicIpAddress", "DeleteOnTermination", "Description")
 
 
 @dataclass(frozen=True)
@@ -57,7 +48,8 @@ def not_found_as_such(exc: AwsError) -> AwsError:
     return exc
 
 
-def _call(op: str, fn: Callable[[], T]) -> T:
+def checked_call(op: str, fn: Callable[[], T]) -> T:
+    """Run fn as AWS operation op; EC2's '...NotFoundException' codes become NotFoundError too."""
     try:
         with aws_call(op):
             return fn()
@@ -65,12 +57,12 @@ def _call(op: str, fn: Callable[[], T]) -> T:
         raise not_found_as_such(exc) from exc
 
 
-def _tag_finder(op: str, list_key: str, id_key: str, kind: str, *, tag_field: str = "Tags",
+def tag_finder(op: str, list_key: str, id_key: str, kind: str, *, tag_field: str = "Tags",
                 extra: list[dict[str, Any]] | None = None) -> Callable[[RunContext, ResourceSpec], str | None]:
     """Like kinds.ec2_finder, for lists whose tags sit under another field (ENIs: TagSet)."""
     def find(ctx: RunContext, spec: ResourceSpec) -> str | None:
         filters = [*tagging.run_filters(ctx.run_id, spec.key), *(extra or [])]
-        items = _call(op, lambda: getattr(ctx.ec2, op)(Filters=filters)[list_key])
+        items = checked_call(op, lambda: getattr(ctx.ec2, op)(Filters=filters)[list_key])
         if list_key == "Reservations":
             items = [i for r in items for i in r["Instances"]]
         items = [i for i in items if tagging.is_ours(tagging.from_aws(i.get(tag_field)), ctx.run_id)
@@ -100,7 +92,7 @@ def _create_eni(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
 
 def _eni_tags(ctx: RunContext, rid: str) -> dict[str, str] | None:
     try:
-        items = _call("DescribeNetworkInterfaces",
+        items = checked_call("DescribeNetworkInterfaces",
                       lambda: ctx.ec2.describe_network_interfaces(NetworkInterfaceIds=[rid])["NetworkInterfaces"])
     except NotFoundError:
         return None
@@ -119,7 +111,7 @@ def _destroy_eni(ctx: RunContext, rid: str) -> None:
         raise not_found_as_such(exc) from exc
 
 
-register(Kind("network_interface", _tag_finder("describe_network_interfaces", "NetworkInterfaces",
+register(Kind("network_interface", tag_finder("describe_network_interfaces", "NetworkInterfaces",
                                                "NetworkInterfaceId", "network_interface", tag_field="TagSet"),
               _create_eni, _destroy_eni, _eni_tags))
 
@@ -180,13 +172,13 @@ def _create_lt(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
     lt = profile_retry("CreateLaunchTemplate", lambda: str(ctx.ec2.create_launch_template(
         LaunchTemplateName=f"{spec.name}-{ctx.run_id}", LaunchTemplateData=data,
         TagSpecifications=ctx.tag_spec("launch-template", spec))["LaunchTemplate"]["LaunchTemplateId"]))
-    ctx.memo.put(("template", lt), data)  # version 1, the default: what _create_instance launches from
+    ctx.memo.put(("template", lt), data)  # version 1, the default: what instances._create_instance launches from
     return lt
 
 
 def _lt_tags(ctx: RunContext, rid: str) -> dict[str, str] | None:
     try:
-        items = _call("DescribeLaunchTemplates",
+        items = checked_call("DescribeLaunchTemplates",
                       lambda: ctx.ec2.describe_launch_templates(LaunchTemplateIds=[rid])["LaunchTemplates"])
     except NotFoundError:
         return None
@@ -194,17 +186,17 @@ def _lt_tags(ctx: RunContext, rid: str) -> dict[str, str] | None:
 
 
 def _destroy_lt(ctx: RunContext, rid: str) -> None:
-    _call("DeleteLaunchTemplate", lambda: ctx.ec2.delete_launch_template(LaunchTemplateId=rid))
+    checked_call("DeleteLaunchTemplate", lambda: ctx.ec2.delete_launch_template(LaunchTemplateId=rid))
     ctx.memo.forget(("template", rid))
 
 
-register(Kind("launch_template", _tag_finder("describe_launch_templates", "LaunchTemplates", "LaunchTemplateId",
+register(Kind("launch_template", tag_finder("describe_launch_templates", "LaunchTemplates", "LaunchTemplateId",
                                              "launch_template"), _create_lt, _destroy_lt, _lt_tags))
 
 
 def template_version(ctx: RunContext, template_id: str, version: str = "$Default") -> dict[str, Any]:
     """One version's LaunchTemplateData as EC2 returns it."""
-    versions = _call("DescribeLaunchTemplateVersions", lambda: ctx.ec2.describe_launch_template_versions(
+    versions = checked_call("DescribeLaunchTemplateVersions", lambda: ctx.ec2.describe_launch_template_versions(
         LaunchTemplateId=template_id, Versions=[version])["LaunchTemplateVersions"])
     if not versions:
         raise NotFoundError("DescribeLaunchTemplateVersions", "NotFound", f"{template_id} has no version {version}")
@@ -233,104 +225,3 @@ def profile_retry(op: str, call: Callable[[], T], timeout_s: float = 120, interv
     if error is not None:
         raise not_found_as_such(error)
     return result  # type: ignore[return-value]
-
-
-# --- instance --------------------------------------------------------------------------------
-
-def run_arguments(data: dict[str, Any]) -> dict[str, Any]:
-    """The template fields moto does not apply at launch, in RunInstances' request shape."""
-    args: dict[str, Any] = {}
-    if data.get("NetworkInterfaces"):
-        args["NetworkInterfaces"] = [{k: n[k] for k in NIC_KEYS if n.get(k) not in (None, [])}
-                                     for n in data["NetworkInterfaces"]]
-    if data.get("MetadataOptions"):
-        args["MetadataOptions"] = {k: data["MetadataOptions"][k] for k in METADATA_KEYS if k in data["MetadataOptions"]}
-    profile = data.get("IamInstanceProfile") or {}
-    if profile.get("Arn") or profile.get("Name"):
-        args["IamInstanceProfile"] = {"Arn": profile["Arn"]} if profile.get("Arn") else {"Name": profile["Name"]}
-    if data.get("BlockDeviceMappings"):
-        args["BlockDeviceMappings"] = [
-            {"DeviceName": m["DeviceName"], "Ebs": {k: m["Ebs"][k] for k in EBS_KEYS if m["Ebs"].get(k) is not None}}
-            for m in data["BlockDeviceMappings"] if "Ebs" in m]
-    if data.get("TagSpecifications"):
-        args["TagSpecifications"] = [{"ResourceType": t["ResourceType"], "Tags": t["Tags"]}
-                                     for t in data["TagSpecifications"]]
-    return args
-
-
-def instance_state(ctx: RunContext, rid: str) -> str:
-    """State name of an instance, or UNKNOWN when EC2 does not show it.
-
-    Never "terminated" for NotFound: right after RunInstances EC2 may not show the instance yet
-    (eventual consistency), and an instance taken for terminated would be dropped from the
-    ledger while it runs.
-    """
-    try:
-        items = _call("DescribeInstances", lambda: ctx.ec2.describe_instances(InstanceIds=[rid])["Reservations"])
-    except NotFoundError:
-        return UNKNOWN
-    found = [i for r in items for i in r["Instances"] if i["InstanceId"] == rid]
-    return str(found[0]["State"]["Name"]) if found else UNKNOWN
-
-
-def _create_instance(ctx: RunContext, spec: ResourceSpec, p: dict[str, Any]) -> str:
-    """Launch from the template; its data as this run created it, else as EC2 returns its default version."""
-    lt = p["launch_template"]
-    data = ctx.memo.peek(("template", lt))
-    args = run_arguments(data if data is not None else template_version(ctx, lt))
-    args.update(LaunchTemplate={"LaunchTemplateId": lt, "Version": "$Default"}, MinCount=1, MaxCount=1)
-    args["TagSpecifications"] = [t for t in args.get("TagSpecifications", []) if t["ResourceType"] != "instance"]
-    args["TagSpecifications"].append(ctx.tag_spec("instance", spec)[0])
-    rid = profile_retry("RunInstances", lambda: str(ctx.ec2.run_instances(**args)["Instances"][0]["InstanceId"]))
-    wait_for(f"instance {rid} ({spec.name}) running", lambda: instance_state(ctx, rid) == "running",
-             timeout_s=600, interval_s=5)
-    return rid
-
-
-def _instance_tags(ctx: RunContext, rid: str) -> dict[str, str] | None:
-    try:
-        items = _call("DescribeInstances", lambda: ctx.ec2.describe_instances(InstanceIds=[rid])["Reservations"])
-    except NotFoundError as exc:  # unknown, not gone: keep it in the ledger (the sweeper finds it by tag)
-        raise SetupError(f"instance {rid} is not shown by EC2 ({exc.code}); its state is unknown, so it is not "
-                         "taken for terminated and stays in the ledger") from exc
-    found = [i for r in items for i in r["Instances"] if i["InstanceId"] == rid]
-    if not found or found[0]["State"]["Name"] == "terminated":
-        return None
-    return tagging.from_aws(found[0].get("Tags"))
-
-
-def _terminate(ctx: RunContext, rid: str) -> None:
-    """Start terminating rid (the teardown waits for every instance at once: _wait_terminated)."""
-    _call("TerminateInstances", lambda: ctx.ec2.terminate_instances(InstanceIds=[rid]))
-
-
-def _states(ctx: RunContext, rids: list[str]) -> dict[str, str]:
-    """Instance id -> state name for rids, in one DescribeInstances call (absent: not shown yet)."""
-    try:
-        items = _call("DescribeInstances", lambda: ctx.ec2.describe_instances(InstanceIds=rids)["Reservations"])
-    except NotFoundError:  # one of them not visible yet (eventual consistency): ask again
-        return {}
-    return {str(i["InstanceId"]): str(i["State"]["Name"]) for r in items for i in r["Instances"]}
-
-
-def _wait_terminated(ctx: RunContext, rids: list[str]) -> None:
-    """Wait until every instance in rids is terminated, asking about all of them in each poll."""
-    if not rids:
-        return
-    def all_terminated() -> bool:
-        states = _states(ctx, rids)  # one call for every instance
-        return all(states.get(r) == "terminated" for r in rids)
-
-    wait_for(f"instances {', '.join(rids)} terminated", all_terminated, timeout_s=900, interval_s=5)
-
-
-def _destroy_instance(ctx: RunContext, rid: str) -> None:
-    if instance_state(ctx, rid) == "terminated":
-        raise NotFoundError("TerminateInstances", "InvalidInstanceID.NotFound", f"{rid} is already terminated")
-    _terminate(ctx, rid)
-    _wait_terminated(ctx, [rid])
-
-
-register(Kind("instance", _tag_finder("describe_instances", "Reservations", "InstanceId", "instance",
-                                      extra=[{"Name": "instance-state-name", "Values": list(LIVE_STATES)}]),
-              _create_instance, _destroy_instance, _instance_tags, begin=_terminate, settle=_wait_terminated))

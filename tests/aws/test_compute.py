@@ -10,8 +10,9 @@ from botocore.stub import Stubber
 
 from provisioning import tags as tagging
 from provisioning.aws.client import ClientFactory
-from provisioning.aws.compute import UserData, instance_state, not_found_as_such, profile_retry, run_arguments
+from provisioning.aws.compute import UserData, not_found_as_such, profile_retry
 from provisioning.aws.instance_state import read_instances
+from provisioning.aws.instances import instance_state, run_arguments
 from provisioning.aws.kinds import REGISTRY, RunContext
 from provisioning.errors import AwsError, DependencyError, NotFoundError, SetupError, WaitTimeout
 from provisioning.plan import ResourceSpec

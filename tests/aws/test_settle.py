@@ -15,7 +15,7 @@ import pytest
 from fixtures import moto_consistency
 from fixtures.moto_consistency import World
 from fixtures.moto_fidelity import moto_fidelity
-from provisioning.aws import compute, executor
+from provisioning.aws import executor, instances
 from provisioning.aws.client import ClientFactory
 from provisioning.aws.executor import Executor
 from provisioning.aws.kinds import REGISTRY, RunContext
@@ -131,7 +131,7 @@ def test_an_instance_not_shown_yet_is_unknown_and_stays_in_the_ledger(consistent
                                     "instance", ResourceSpec("instance", "node", "talos", "t")))["Instances"][0][
             "InstanceId"]
         ctx = RunContext(bare, run_id, "approved")
-        assert compute.instance_state(ctx, iid) == compute.UNKNOWN  # the old answer was "terminated"
+        assert instances.instance_state(ctx, iid) == instances.UNKNOWN  # the old answer was "terminated"
         ledger = Ledger(run_id)
         ledger.add(Entry("instance", "node", iid, "talos", "eu-west-1", True))
         with pytest.raises(TeardownError, match="state is unknown"):
@@ -141,7 +141,7 @@ def test_an_instance_not_shown_yet_is_unknown_and_stays_in_the_ledger(consistent
         state = net.ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
         assert state == "running"
         Executor(RunContext(factory_for(moto_url), run_id, "approved"), ledger, sleep=lambda _: None).teardown("talos")
-        assert len(ledger) == 0 and compute.instance_state(ctx, iid) == "terminated"
+        assert len(ledger) == 0 and instances.instance_state(ctx, iid) == "terminated"
 
 
 # --- Auto Scaling waits for the new instance profile as RunInstances does --------------------

@@ -223,7 +223,7 @@ def test_tags_from_the_scan_spare_a_read_per_resource(monkeypatch: pytest.Monkey
 def test_instances_are_waited_for_with_one_describe_per_poll(monkeypatch: pytest.MonkeyPatch) -> None:
     from types import SimpleNamespace
 
-    from provisioning.aws import compute
+    from provisioning.aws import instances
 
     asked: list[list[str]] = []
     polls = iter([{"i-1": "shutting-down", "i-2": "terminated", "i-3": "shutting-down"},
@@ -236,8 +236,9 @@ def test_instances_are_waited_for_with_one_describe_per_poll(monkeypatch: pytest
 
     ec2 = SimpleNamespace(describe_instances=describe_instances)
     ctx = SimpleNamespace(ec2=ec2)
-    original = compute.wait_for
-    monkeypatch.setattr(compute, "wait_for", lambda what, probe, **kw: original(what, probe, timeout_s=5, interval_s=0))
+    original = instances.wait_for
+    monkeypatch.setattr(instances, "wait_for",
+                        lambda what, probe, **kw: original(what, probe, timeout_s=5, interval_s=0))
     settle = REGISTRY["instance"].settle
     assert settle is not None
     settle(ctx, ["i-1", "i-2", "i-3"])  # type: ignore[arg-type]
