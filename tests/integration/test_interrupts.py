@@ -27,6 +27,7 @@ from provisioning.aws.executor import Executor
 from provisioning.aws.inventory import find_tagged
 from provisioning.aws.kinds import RunContext
 from provisioning.aws.ledger import Ledger
+from tests.integration import warm
 from tests.integration.helpers import ROOT, suite_command
 
 pytestmark = pytest.mark.integration
@@ -90,7 +91,7 @@ def run(moto_url: str, point: Point, workdir: Path, trace: Path | None = None) -
     cmd = suite_command("features/", "--phase", "talos", "--aws-endpoint", moto_url, "--run-id", run_id,
                         reports=reports)
     try:
-        done = subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=True, timeout=900, check=False)
+        done = warm.run(cmd, cwd=ROOT, env=env, timeout=900)  # a process of its own: a fork of the warm server
     except subprocess.TimeoutExpired as exc:
         raise AssertionError(f"{point.name}: the suite did not stop within 900 s") from exc
     return Outcome(point, run_id, done.returncode, done.stdout + done.stderr, reports, orphans(mark))
