@@ -72,3 +72,12 @@ def test_cold_start_is_kept_on_request(starter: warm.WarmStarter) -> None:
     cmd = [sys.executable, "-c", "import os; print(os.getppid())"]
     env = {**os.environ, warm.COLD_ENV: "1"}
     assert starter.run(cmd, cwd=ROOT, env=env, timeout=30).stdout.strip() == str(os.getpid())
+
+
+def test_a_run_with_its_own_python_variables_starts_a_fresh_interpreter(starter: warm.WarmStarter,
+                                                                       tmp_path: Path) -> None:
+    """A sitecustomize on PYTHONPATH (the network audit's way in) runs only at interpreter start."""
+    (tmp_path / "sitecustomize.py").write_text("import builtins; builtins.TDG_SITE_RAN = True\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
+    cmd = [sys.executable, "-c", "import builtins; print(getattr(builtins, 'TDG_SITE_RAN', False))"]
+    assert starter.run(cmd, cwd=ROOT, env=env, timeout=30).stdout.strip() == "True"

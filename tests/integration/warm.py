@@ -14,6 +14,8 @@ already imported, so they load in the child as they would in a cold process.
 What differs from an exec'd process, and does not matter here: /proc/<pid>/cmdline and environ
 show the server's (the run's children get the run's environment: os.environ is replaced before
 pytest starts), and the string-hash seed is the server's for every run.
+A run whose PYTHON* variables differ from this process's (PYTHONPATH naming a sitecustomize, as
+the network audit's runs do) is exec'd: interpreter start-up hooks run only in a fresh interpreter.
 TDG_TEST_COLD_START=1 turns it off (every run is exec'd, as before).
 """
 
@@ -31,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +68,10 @@ class WarmStarter:
             timeout: float) -> subprocess.CompletedProcess[str]:
         """subprocess.run(cmd, cwd, env, capture_output=True, text=True, timeout) for cmd[0] == sys.executable."""
         cold = cmd[0] != sys.executable or cmd[1] not in ("-m", "-c") or Path(cwd).resolve() != ROOT
-        if cold or env.get(COLD_ENV) == "1":  # the server's modules are this checkout's, imported from ROOT
+        if cold or env.get(COLD_ENV) == "1" or _interpreter_env(env) != _interpreter_env(os.environ):
+            # the server's modules are this checkout's, imported from ROOT, and its interpreter started
+            # with this process's PYTHON* variables: a run that sets its own (a sitecustomize on
+            # PYTHONPATH, as the network audit does) needs an interpreter start of its own
             return subprocess.run(cmd, cwd=cwd, env=env, text=True, capture_output=True, timeout=timeout, check=False)
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, open(os.devnull, "rb") as null, \
                 socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
@@ -99,6 +105,10 @@ class WarmStarter:
                 proc.kill()
                 proc.wait()
         self._dir.cleanup()
+
+
+def _interpreter_env(env: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k.startswith("PYTHON")}
 
 
 def _line(conn: socket.socket) -> bytes:
