@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fixtures.processes import end
 from provisioning.aws.client import ClientFactory
 from provisioning.aws.inventory import find_tagged
 from tests.integration.helpers import ROOT, run_suite
@@ -181,11 +182,6 @@ def external_moto() -> Iterator[str]:
                 time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        end(proc, 10.0)
 
 

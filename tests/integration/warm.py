@@ -94,16 +94,14 @@ class WarmStarter:
                                                err.read().decode(errors="replace"))
 
     def close(self) -> None:
+        from fixtures.processes import end  # here, not at the top: the server must not import fixtures (see above)
+
         proc, self._proc = self._proc, None
         if proc is not None:
             for pipe in (proc.stdin, proc.stdout):
                 if pipe is not None:
                     pipe.close()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            end(proc, 10.0, terminate=False)  # closing stdin asked it to exit
         self._dir.cleanup()
 
 

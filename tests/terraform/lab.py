@@ -32,6 +32,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from fixtures.processes import end
+
 HERE = Path(__file__).resolve().parent
 MIRROR_ENV = "TDG_TF_PLUGIN_MIRROR"
 DEFAULT_MIRROR = "/opt/tf-plugins"
@@ -183,12 +185,7 @@ class TerraformLab:
         finally:
             guard.cancel()
             self.env.pop("TF_REATTACH_PROVIDERS", None)
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            end(proc, 10.0)
 
     def _run(self, *args: str, timeout: float = 240) -> str:
         done = subprocess.run(["terraform", *args, "-no-color", "-input=false"], cwd=self.dir, env=self.env,
