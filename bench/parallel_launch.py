@@ -90,15 +90,16 @@ def measure(profile: str, latency: float, repeat: int, timed: Timed | None = Non
             "calls": calls, "one_node_s": med[1], "many_nodes_s": med[many], "ratio": med[many] / med[1]}
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(timed: Timed | None = None, *, what: str = "launch", target: float = TARGET,
+         out_name: str = "bench-parallel-launch.txt", description: str = __doc__) -> int:
+    """The command line of this benchmark, and of bench/teardown_ratio.py (its own timed step, title and file)."""
+    ap = argparse.ArgumentParser(description=description.splitlines()[0])
     ap.add_argument("--profile", default="approved")
     ap.add_argument("--latency", type=float, default=0.2, help="seconds added to every API call (default 0.2)")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--out", default=str(ROOT / "reports" / "bench-parallel-launch.txt"))
+    ap.add_argument("--out", default=str(ROOT / "reports" / out_name))
     args = ap.parse_args()
-    m = measure(args.profile, args.latency, args.repeat)
-    text = report(m)
+    text = report(measure(args.profile, args.latency, args.repeat, timed=timed), what=what, target=target)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
@@ -107,19 +108,20 @@ def main() -> int:
     return 0
 
 
-def report(m: dict[str, Any]) -> str:
-    """The text table of a measure() result."""
+def report(m: dict[str, Any], what: str = "launch", target: float = TARGET) -> str:
+    """The text table of a measure() result; what names the timed step (the launch adds a sequential estimate)."""
     times, calls, many, ratio = m["times"], m["calls"], m["nodes"], m["ratio"]
     med = {n: statistics.median(ts) for n, ts in times.items()}
     lines = [
-        f"parallel launch of the talos phase, profile {m['profile']}, moto server on 127.0.0.1",
+        f"parallel {what} of the talos phase, profile {m['profile']}, moto server on 127.0.0.1",
         f"injected latency {m['latency_s']:.3f} s per API call; {m['repeat']} repetitions; median wall time",
         f"{'nodes':>5} {'median s':>9} {'min s':>7} {'max s':>7} {'API calls':>9}",
         *(f"{n:>5} {med[n]:>9.2f} {min(times[n]):>7.2f} {max(times[n]):>7.2f} {calls[n]:>9}" for n in sorted(med)),
-        f"ratio {many} nodes / 1 node = {ratio:.2f} (issue target <= {TARGET}): "
-        f"{'met' if ratio <= TARGET else 'NOT met'}",
-        f"sequential estimate for {many} nodes: {med[1] * many:.2f} s",
+        f"ratio {many} nodes / 1 node = {ratio:.2f} (issue target <= {target}): "
+        f"{'met' if ratio <= target else 'NOT met'}",
     ]
+    if what == "launch":
+        lines.append(f"sequential estimate for {many} nodes: {med[1] * many:.2f} s")
     return "\n".join(lines) + "\n"
 
 

@@ -12,8 +12,6 @@ prints the figures and writes reports/bench-teardown-ratio.txt. A benchmark, not
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -22,7 +20,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from parallel_launch import main as launch_main  # noqa: E402
 from parallel_launch import measure as launch_measure  # noqa: E402
+from parallel_launch import report  # noqa: E402
 
 from provisioning.aws.client import ClientFactory  # noqa: E402
 from provisioning.aws.executor import Executor  # noqa: E402
@@ -57,38 +57,13 @@ def measure(profile: str, latency: float, repeat: int) -> dict[str, Any]:
 def figures(repeat: int = 3, latency: float = 0.2, profile: str = "approved") -> dict[str, Any]:
     """What `make bench` reports (bench/run_all.py): the ratio and its parts, printed as measured."""
     m = measure(profile, latency, repeat)
-    sys.stdout.write(report(m))
+    sys.stdout.write(report(m, what="teardown", target=TARGET))
     return {k: v for k, v in m.items() if k not in ("times",)}
 
 
-def report(m: dict[str, Any]) -> str:
-    """The text table of a measure() result."""
-    times, calls, many, ratio = m["times"], m["calls"], m["nodes"], m["ratio"]
-    med = {n: statistics.median(ts) for n, ts in times.items()}
-    return "\n".join([
-        f"parallel teardown of the talos phase, profile {m['profile']}, moto server on 127.0.0.1",
-        f"injected latency {m['latency_s']:.3f} s per API call; {m['repeat']} repetitions; median wall time",
-        f"{'nodes':>5} {'median s':>9} {'min s':>7} {'max s':>7} {'API calls':>9}",
-        *(f"{n:>5} {med[n]:>9.2f} {min(times[n]):>7.2f} {max(times[n]):>7.2f} {calls[n]:>9}" for n in sorted(med)),
-        f"ratio {many} nodes / 1 node = {ratio:.2f} (issue target <= {TARGET}): "
-        f"{'met' if ratio <= TARGET else 'NOT met'}",
-    ]) + "\n"
-
-
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--profile", default="approved")
-    ap.add_argument("--latency", type=float, default=0.2, help="seconds added to every API call (default 0.2)")
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--out", default=str(ROOT / "reports" / "bench-teardown-ratio.txt"))
-    args = ap.parse_args()
-    m = measure(args.profile, args.latency, args.repeat)
-    text = report(m)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    sys.stdout.write(text + f"written to {out}\n")
-    return 0
+    return launch_main(teardown_time, what="teardown", target=TARGET, out_name="bench-teardown-ratio.txt",
+                       description=__doc__)
 
 
 if __name__ == "__main__":
